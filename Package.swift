@@ -1,0 +1,58 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Module graph (see ARCHITECTURE.md): dependencies point down the list.
+// CSecp256k1, CSodium, CLMDB, COpenBLAS → AthPrimitives → AthCrypto → AthTypes → …
+let package = Package(
+    name: "ath",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "ath", targets: ["ath"]),
+        .executable(name: "athd", targets: ["athd"]),
+        .library(name: "AthPrimitives", targets: ["AthPrimitives"]),
+        .library(name: "AthCrypto", targets: ["AthCrypto"]),
+        .library(name: "AthTypes", targets: ["AthTypes"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+    ],
+    targets: [
+        // System libraries from Debian, located through pkg-config.
+        .systemLibrary(name: "CSecp256k1", pkgConfig: "libsecp256k1",
+                       providers: [.apt(["libsecp256k1-dev"])]),
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium",
+                       providers: [.apt(["libsodium-dev"])]),
+        .systemLibrary(name: "CLMDB", pkgConfig: "lmdb",
+                       providers: [.apt(["liblmdb-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+
+        .target(name: "AthPrimitives"),
+        .target(name: "AthCrypto", dependencies: [
+            "AthPrimitives", "CSecp256k1", "CSodium",
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "AthTypes", dependencies: ["AthPrimitives", "AthCrypto"]),
+        .target(name: "AthConformance", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes"]),
+        .target(name: "AthTestSupport", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes"]),
+
+        .executableTarget(name: "ath", dependencies: [
+            "AthPrimitives", "AthCrypto", "AthTypes", "AthConformance",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "athd", dependencies: [
+            "AthPrimitives", "AthCrypto", "AthTypes",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "athbench", dependencies: ["AthPrimitives", "AthCrypto", "CSecp256k1"],
+                          path: "Benchmarks/AthBench"),
+
+        .testTarget(name: "AthPrimitivesTests", dependencies: ["AthPrimitives", "AthTestSupport"]),
+        .testTarget(name: "AthCryptoTests", dependencies: ["AthPrimitives", "AthCrypto", "AthTestSupport"]),
+        .testTarget(name: "AthTypesTests", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes", "AthTestSupport"]),
+        .testTarget(name: "AthConformanceTests", dependencies: ["AthConformance", "AthTestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

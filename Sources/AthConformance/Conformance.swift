@@ -1,0 +1,2 @@
+/// Conformance runners (ethereum/tests fixtures).
+public enum Conformance {}

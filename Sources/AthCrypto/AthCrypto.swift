@@ -1,0 +1,3 @@
+import AthPrimitives
+/// Placeholder.
+public enum AthCryptoModule {}

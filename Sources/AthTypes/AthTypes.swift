@@ -1,0 +1,4 @@
+import AthPrimitives
+import AthCrypto
+/// Placeholder.
+public enum AthTypesModule {}
