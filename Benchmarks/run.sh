@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# `make bench`: AthCrypto's hot paths against their yardsticks, in one run on
+# one machine, reported as ratios (> 1 means ours is faster).
+#
+#   Benchmarks/run.sh ATHBENCH PYTHON
+#
+# ATHBENCH: the release athbench binary; PYTHON: a Python with pycryptodome.
+# Builds the C yardstick with `cc -O2` against libsecp256k1 (pkg-config) in a
+# temporary folder. Sizes: ROUNDS, RECOVER_N, KECCAK_SMALL_N, KECCAK_LARGE_N.
+# Exits 1 when a ratio is below its goal.
+set -euo pipefail
+
+if [[ $# -ne 2 ]]; then
+    echo "usage: $0 ATHBENCH PYTHON" >&2
+    exit 2
+fi
+athbench=$1
+python=$2
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+rounds=${ROUNDS:-3}
+recover_n=${RECOVER_N:-1000}
+keccak_small_n=${KECCAK_SMALL_N:-100000}
+keccak_large_n=${KECCAK_LARGE_N:-20}
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# shellcheck disable=SC2046  # pkg-config output is a list of flags
+cc -O2 -o "$work/secp256k1_recover" "$here/secp256k1_recover.c" $(pkg-config --cflags --libs libsecp256k1)
+"$athbench" secp256k1-vectors "$recover_n" "$work/recover.bin"
+
+field() { # field NAME LINE: the value of NAME=... in an athbench-format line
+    sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"
+}
+
+min() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b + 0 < a + 0) ? b : a }'; }
+max() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b + 0 > a + 0) ? b : a }'; }
+
+# The machine is shared, so each pair runs ROUNDS times, alternating ours and
+# theirs, and keeps each side's best figure.
+recover_ours="" recover_c="" small_ours="" small_py="" large_ours="" large_py=""
+for _ in $(seq "$rounds"); do
+    ours=$("$athbench" secp256k1-recover "$recover_n" "$work/recover.bin")
+    theirs=$("$work/secp256k1_recover" "$work/recover.bin" "$recover_n")
+    if [[ $(field check "$ours") != $(field check "$theirs") ]]; then
+        echo "secp256k1 results differ: $ours / $theirs" >&2
+        exit 1
+    fi
+    recover_ours=$(min "$recover_ours" "$(field ns_per_op "$ours")")
+    recover_c=$(min "$recover_c" "$(field ns_per_op "$theirs")")
+
+    large_ours=$(max "$large_ours" "$(field mb_per_s "$("$athbench" keccak 1048576 "$keccak_large_n")")")
+    large_py=$(max "$large_py" "$(field mb_per_s "$("$python" "$here/keccak_pycryptodome.py" 1048576 "$keccak_large_n")")")
+    small_ours=$(min "$small_ours" "$(field ns_per_op "$("$athbench" keccak 32 "$keccak_small_n")")")
+    small_py=$(min "$small_py" "$(field ns_per_op "$("$python" "$here/keccak_pycryptodome.py" 32 "$keccak_small_n")")")
+done
+
+status=0
+row() { # row NAME OURS THEIRS UNIT RATIO GOAL
+    local verdict=ok
+    if awk -v r="$5" -v g="$6" 'BEGIN { exit !(r < g) }'; then verdict=BELOW; status=1; fi
+    printf '%-34s %14s %14s %-6s %6s %6s  %s\n' "$1" "$2" "$3" "$4" "$5" "≥ $6" "$verdict"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+printf '%-34s %14s %14s %-6s %6s %6s\n' benchmark athcrypto yardstick unit ratio goal
+row "secp256k1 recover (vs C loop)" "$recover_ours" "$recover_c" ns/op "$(ratio "$recover_c" "$recover_ours")" 0.95
+row "keccak256 1 MiB (vs pycryptodome)" "$large_ours" "$large_py" MB/s "$(ratio "$large_ours" "$large_py")" 1.0
+# 32-byte pycryptodome figures include Python's call overhead; shown, no goal.
+printf '%-34s %14s %14s %-6s %6s %6s\n' "keccak256 32 B (vs pycryptodome)" "$small_ours" "$small_py" ns/op \
+    "$(ratio "$small_py" "$small_ours")" "-"
+exit $status

@@ -1,2 +1,0 @@
-/// Conformance runners (ethereum/tests fixtures).
-public enum Conformance {}

@@ -1,3 +1,0 @@
-import AthPrimitives
-/// Placeholder.
-public enum AthCryptoModule {}

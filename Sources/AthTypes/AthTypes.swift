@@ -1,4 +1,0 @@
-import AthPrimitives
-import AthCrypto
-/// Placeholder.
-public enum AthTypesModule {}

@@ -1,0 +1,24 @@
+import ArgumentParser
+
+@main
+struct Ath: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ath",
+        abstract: "Wallet and tools for the ATH compute chain: keys, transactions, conformance suites.",
+        version: "0.1.0",
+        subcommands: [Keys.self, Tx.self, Conformance.self]
+    )
+}
+
+/// A failure the CLI reports as one sentence on standard error, exiting 1.
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Runs `body`, turning any error into a one-sentence `CLIError`.
+func reporting<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let e as CLIError { throw e } catch let e as ExitCode { throw e } catch {
+        throw CLIError(String(describing: error))
+    }
+}

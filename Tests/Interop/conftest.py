@@ -1,0 +1,37 @@
+import os
+import shutil
+import subprocess
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def ath_bin():
+    path = os.environ.get("ATH_BIN") or shutil.which("ath")
+    if not path or not os.path.exists(path):
+        pytest.fail("ATH_BIN is not set to the ath binary (make test sets it)")
+    return path
+
+
+@pytest.fixture
+def ath(ath_bin, tmp_path):
+    """Runs `ath` with a private home; returns the CompletedProcess."""
+    home = tmp_path / "home"
+
+    def run(*args, stdin=None, use_home=True):
+        argv = [ath_bin, *args]
+        if use_home:
+            argv += ["--home", str(home)]
+        return subprocess.run(argv, input=stdin, capture_output=True, text=True, timeout=120)
+
+    run.home = home
+    return run
+
+
+@pytest.fixture
+def password_file(tmp_path):
+    def make(password, name="pw"):
+        p = tmp_path / name
+        p.write_text(password + "\n")
+        return str(p)
+    return make
