@@ -81,10 +81,6 @@ extension Transaction {
 }
 
 extension SignedTransaction {
-    /// The largest encoded transaction accepted from anyone (geth's txpool
-    /// limit is 128 KiB; EIP-3860 initcode of 48 KiB fits well inside).
-    public static let maxEncodedSize = 128 * 1024
-
     /// Decodes a transaction envelope: a legacy RLP list, or a type byte
     /// followed by an RLP list. Strict: non-canonical RLP, trailing bytes,
     /// oversized fields and unknown types are refused. Does not check the
