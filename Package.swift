@@ -35,11 +35,14 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "AthTypes", dependencies: ["AthPrimitives", "AthCrypto"]),
-        .target(name: "AthConformance", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes"]),
+        .target(name: "AthEVM", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes", "CSodium"]),
+        .target(name: "AthTrie", dependencies: ["AthPrimitives", "AthCrypto"]),
+        .target(name: "AthExecution", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes", "AthEVM", "AthTrie"]),
+        .target(name: "AthConformance", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes", "AthEVM", "AthTrie", "AthExecution"]),
         .target(name: "AthTestSupport", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes"]),
 
         .executableTarget(name: "ath", dependencies: [
-            "AthPrimitives", "AthCrypto", "AthTypes", "AthConformance",
+            "AthPrimitives", "AthCrypto", "AthTypes", "AthEVM", "AthExecution", "AthConformance",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "athd", dependencies: [
@@ -52,6 +55,9 @@ let package = Package(
         .testTarget(name: "AthPrimitivesTests", dependencies: ["AthPrimitives", "AthTestSupport"]),
         .testTarget(name: "AthCryptoTests", dependencies: ["AthPrimitives", "AthCrypto", "AthTestSupport"]),
         .testTarget(name: "AthTypesTests", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes", "AthTestSupport"]),
+        .testTarget(name: "AthEVMTests", dependencies: ["AthPrimitives", "AthCrypto", "AthEVM", "AthTestSupport"]),
+        .testTarget(name: "AthTrieTests", dependencies: ["AthPrimitives", "AthCrypto", "AthTrie", "AthTestSupport"]),
+        .testTarget(name: "AthExecutionTests", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes", "AthEVM", "AthExecution", "AthTestSupport"]),
         .testTarget(name: "AthConformanceTests", dependencies: ["AthConformance", "AthTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

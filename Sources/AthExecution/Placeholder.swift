@@ -1,0 +1,3 @@
+import AthEVM
+/// Placeholder until transaction execution lands.
+enum AthExecutionPlaceholder {}

@@ -1,0 +1,3 @@
+import AthPrimitives
+/// Placeholder until the trie lands.
+enum AthTriePlaceholder {}
