@@ -50,10 +50,17 @@ test-swift:
 	ATH_WYCHEPROOF_DIR="$(WYCHEPROOF_DIR)" ATH_PYTHON="$(abspath $(PY))" \
 	  $(SWIFT) test -c $(CONFIG) $(SWIFTFLAGS) --disable-xctest
 
+# The Cancun state suite must pass at least 99.5% overall and every case in
+# the folders named with --require-clean.
+STATE_CLEAN := VMTests stMemoryTest stCallCodes stCreate2 stRevertTest stSStoreTest stRefundTest \
+	stEIP1559 stEIP2930 Cancun Shanghai
+
 test-conformance:
 	$(BIN)/ath conformance rlp
 	$(BIN)/ath conformance transactions
 	$(BIN)/ath conformance keystore
+	$(BIN)/ath conformance trie
+	$(BIN)/ath conformance state --min-pass-rate 99.5 $(foreach f,$(STATE_CLEAN),--require-clean $(f))
 
 test-interop:
 	ATH_BIN="$(abspath $(BIN))/ath" $(PY) -m pytest -q Tests/Interop
@@ -61,9 +68,13 @@ test-interop:
 run: deps venv build
 	ATH_BIN="$(abspath $(BIN))/ath" bash scripts/demo.sh
 
+EVM_BENCH ?= $(abspath ../shared/evm-bench)
+
 bench: deps venv
-	$(SWIFT) build -c release $(SWIFTFLAGS) --product athbench
+	$(SWIFT) build -c release $(SWIFTFLAGS)
 	bash Benchmarks/run.sh .build/release/athbench $(PY)
+	$(PY) -m pip install -q --disable-pip-version-check pyrevm==0.3.7
+	$(PY) Benchmarks/evm_bench.py .build/release/ath $(EVM_BENCH)
 
 clean:
 	rm -rf .build $(VENV)

@@ -54,7 +54,7 @@ public enum ConformanceError: Error, CustomStringConvertible {
 
 /// The fixture suites `ath conformance` runs.
 public enum ConformanceSuite: String, CaseIterable, Sendable {
-    case rlp, transactions, keystore
+    case rlp, transactions, keystore, trie, state
 
     /// The folder of ethereum/tests that holds the suite.
     public var folder: String {
@@ -62,12 +62,16 @@ public enum ConformanceSuite: String, CaseIterable, Sendable {
         case .rlp: return "RLPTests"
         case .transactions: return "TransactionTests"
         case .keystore: return "KeyStoreTests"
+        case .trie: return "TrieTests"
+        case .state: return "GeneralStateTests"
         }
     }
 
     /// Runs the suite over `paths` (files or folders, searched for `.json`),
-    /// or over `$ETHEREUM_TESTS/<folder>` when `paths` is empty.
-    public func run(paths: [String], environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ConformanceReport {
+    /// or over `$ETHEREUM_TESTS/<folder>` when `paths` is empty. `trace` (state
+    /// suite only) names the cases to trace, EIP-3155 style, on standard error.
+    public func run(paths: [String], trace: String? = nil,
+                    environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ConformanceReport {
         var roots = paths
         if roots.isEmpty {
             guard let base = environment["ETHEREUM_TESTS"], !base.isEmpty else {
@@ -84,6 +88,8 @@ public enum ConformanceSuite: String, CaseIterable, Sendable {
             case .rlp: RLPConformance.run(json, file: shown, into: &report)
             case .transactions: TransactionConformance.run(json, file: shown, into: &report)
             case .keystore: KeystoreConformance.run(json, file: shown, into: &report)
+            case .trie: TrieConformance.run(json, file: shown, into: &report)
+            case .state: StateConformance.run(json, file: shown, trace: trace, into: &report)
             }
         }
         return report

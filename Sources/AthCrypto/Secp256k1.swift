@@ -49,23 +49,7 @@ public enum Secp256k1 {
     /// checks: 0 < r < n, 0 < s ≤ n/2, recovery id 0 or 1.
     public static func recover(hash: Hash32, signature: RecoverableSignature) throws(SignatureError) -> Secp256k1PublicKey {
         try checkEIP2(signature)
-        var parsed = secp256k1_ecdsa_recoverable_signature()
-        var point = secp256k1_pubkey()
-        let key: Secp256k1PublicKey? = withUnsafeTemporaryAllocation(byteCount: 96 + 72, alignment: 8) { buffer in
-            let base = buffer.baseAddress!
-            let bytes = base.bindMemory(to: UInt8.self, capacity: 96 + 72)
-            signature.rValue.store(to: base)
-            signature.sValue.store(to: base + 32)
-            hash.store(to: base + 64)
-            guard secp256k1_ecdsa_recoverable_signature_parse_compact(
-                      context, &parsed, bytes, Int32(signature.recoveryID)) == 1,
-                  secp256k1_ecdsa_recover(context, &point, &parsed, bytes + 64) == 1
-            else { return nil }
-            var length = 65
-            _ = secp256k1_ec_pubkey_serialize(context, bytes + 96, &length, &point, UInt32(SECP256K1_EC_UNCOMPRESSED))
-            return Secp256k1PublicKey(x: Hash32(pointer: base + 97), y: Hash32(pointer: base + 129))
-        }
-        guard let key else { throw .unrecoverable }
+        guard let key = recoverUnchecked(hash: hash, signature: signature) else { throw .unrecoverable }
         return key
     }
 

@@ -4,9 +4,9 @@ import ArgumentParser
 struct Ath: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ath",
-        abstract: "Wallet and tools for the ATH compute chain: keys, transactions, conformance suites.",
+        abstract: "Wallet and tools for the ATH compute chain: keys, transactions, the EVM, conformance suites.",
         version: "0.1.0",
-        subcommands: [Keys.self, Tx.self, Conformance.self]
+        subcommands: [Keys.self, Tx.self, EVMCommand.self, Conformance.self]
     )
 }
 

@@ -1,3 +1,0 @@
-import AthEVM
-/// Placeholder until transaction execution lands.
-enum AthExecutionPlaceholder {}

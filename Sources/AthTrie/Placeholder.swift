@@ -1,3 +1,0 @@
-import AthPrimitives
-/// Placeholder until the trie lands.
-enum AthTriePlaceholder {}
