@@ -25,17 +25,7 @@ enum BlobTransactionFixture {
         let to = try list.readAddress()
         let value = try list.readUInt256()
         let data = Array(try list.readBytes())
-        var accessList: [AccessListEntry] = []
-        var entries = try list.readList()
-        while !entries.isAtEnd {
-            var e = try entries.readList()
-            let a = try e.readAddress()
-            var keys = try e.readList()
-            var ks: [Hash32] = []
-            while !keys.isAtEnd { ks.append(try keys.readHash()) }
-            try e.finish()
-            accessList.append(AccessListEntry(address: a, storageKeys: ks))
-        }
+        let accessList = try AccessListEntry.decodeList(&list)
         let blobFeeCap = try list.readUInt256()
         var hashesList = try list.readList()
         var hashes: [Hash32] = []

@@ -146,7 +146,7 @@ extension SignedTransaction {
         let data = try field("data") { () throws(RLPError) in Array(try list.readBytes()) }
         var accessList: [AccessListEntry] = []
         if type != .legacy {
-            accessList = try field("accessList") { () throws(RLPError) in try decodeAccessList(&list) }
+            accessList = try field("accessList") { () throws(RLPError) in try AccessListEntry.decodeList(&list) }
         }
         let signature: TransactionSignature
         if type == .legacy {
@@ -169,8 +169,20 @@ extension SignedTransaction {
         return SignedTransaction(transaction: tx, signature: signature, encoded: bytes, hash: Keccak256.hash(bytes))
     }
 
-    private static func decodeAccessList(_ list: inout RLPDecoder) throws(RLPError) -> [AccessListEntry] {
-        var entries = try list.readList()
+    /// Splits a legacy `v` into the recovery id and the EIP-155 chain id.
+    private static func legacyParity(_ v: UInt256) throws(TransactionError) -> (UInt8, UInt64?) {
+        if v == UInt256(27) || v == UInt256(28) { return (UInt8(v.low64 - 27), nil) }
+        guard v >= UInt256(35) else { throw .invalidV(v) }
+        let offset = v &- UInt256(35)
+        guard let chainID = (offset >> 1).uint64IfFits else { throw .invalidV(v) }
+        return (UInt8(offset.low64 & 1), chainID)
+    }
+}
+
+extension AccessListEntry {
+    /// Reads an RLP access list `[[address, [key, …]], …]`.
+    public static func decodeList(_ decoder: inout RLPDecoder) throws(RLPError) -> [AccessListEntry] {
+        var entries = try decoder.readList()
         var out: [AccessListEntry] = []
         while !entries.isAtEnd {
             var entry = try entries.readList()
@@ -182,14 +194,5 @@ extension SignedTransaction {
             out.append(AccessListEntry(address: address, storageKeys: storageKeys))
         }
         return out
-    }
-
-    /// Splits a legacy `v` into the recovery id and the EIP-155 chain id.
-    private static func legacyParity(_ v: UInt256) throws(TransactionError) -> (UInt8, UInt64?) {
-        if v == UInt256(27) || v == UInt256(28) { return (UInt8(v.low64 - 27), nil) }
-        guard v >= UInt256(35) else { throw .invalidV(v) }
-        let offset = v &- UInt256(35)
-        guard let chainID = (offset >> 1).uint64IfFits else { throw .invalidV(v) }
-        return (UInt8(offset.low64 & 1), chainID)
     }
 }
