@@ -1,8 +1,9 @@
 import AthCrypto
 import AthPrimitives
 
-/// One executing frame: its stack, memory, gas and program counter. The
-/// instruction bodies live in `Instructions/` as extensions.
+/// One executing frame: its stack, memory and gas (the program counter is a
+/// local of the loop). The instruction bodies live in `Instructions/` as
+/// extensions.
 struct Frame {
     var stack: Stack
     var memory = Memory()
@@ -10,7 +11,6 @@ struct Frame {
     var gas: Int64
     /// EIP-2200/3529 refund counter of this frame (merged into the parent on success).
     var refund: Int64 = 0
-    var pc = 0
     let code: Code
     let message: Message
     /// Output of the last call or create made by this frame (EIP-211).
@@ -45,10 +45,15 @@ struct Frame {
     }
 
     // The hot loop: one table check (stack bounds, static gas), one switch.
+    // `pc` and the stack's base are locals: every stack write goes through a
+    // pointer that might alias `self`, so fields of `self` are reloaded after
+    // each one, and these two sit on the dispatch's critical path.
     // swiftlint:disable:next cyclomatic_complexity function_body_length
     private mutating func loop<H: Host, T: Tracer>(_ evm: inout EVM<H, T>) throws(HaltReason) -> End {
         let bytecode = code.padded
         let checks = OpcodeTable.checks
+        let stackBase = UnsafeRawPointer(stack.base)
+        var pc = 0
         while true {
             let op = bytecode[pc]
             let check = checks[Int(op)]
@@ -57,9 +62,10 @@ struct Frame {
                                           depth: message.depth + 1, stack: stack.items,
                                           memorySize: memory.size, refund: refund))
             }
-            let height = stack.height
-            if height < check.minStack { throw .stackUnderflow }
-            if height > check.maxStack { throw .stackOverflow }
+            let overMin = (UnsafeRawPointer(stack.top) - stackBase) &- Int(check.minStackBytes)
+            if UInt(bitPattern: overMin) > UInt(check.stackRangeBytes) {
+                throw overMin < 0 ? .stackUnderflow : .stackOverflow
+            }
             gas &-= check.gas
             if gas < 0 { throw .outOfGas }
             pc &+= 1
@@ -124,8 +130,8 @@ struct Frame {
             case 0x53: try mstore8()
             case 0x54: try sload(evm.host)
             case 0x55: try sstore(evm.host)
-            case 0x56: try jump()
-            case 0x57: try jumpi()
+            case 0x56: try jump(&pc)
+            case 0x57: try jumpi(&pc)
             case 0x58: stack.push(UInt256(UInt64(pc &- 1)))
             case 0x59: stack.push(UInt256(UInt64(memory.size)))
             case 0x5a: stack.push(UInt256(UInt64(gas)))
@@ -137,7 +143,10 @@ struct Frame {
             case 0x60:
                 stack.push(UInt256(UInt64(bytecode[pc])))
                 pc &+= 1
-            case 0x61...0x7f: push(Int(op &- 0x5f), bytecode)
+            case 0x61...0x7f:
+                let n = Int(op &- 0x5f)
+                stack.push(Self.immediate(n, at: bytecode + pc))
+                pc &+= n
             case 0x80...0x8f: stack.push(stack[Int(op &- 0x80)])
             case 0x90...0x9f: swap(Int(op &- 0x8f))
             case 0xa0...0xa4: try log(Int(op &- 0xa0), evm.host)
@@ -197,12 +206,12 @@ struct Frame {
 
     // MARK: Stack helpers
 
-    /// PUSH2–PUSH32: the immediate read as big-endian 64-bit loads (no byte
-    /// copies through a temporary, which stall store forwarding). Reading up
-    /// to 8 bytes past the immediate is safe: `Code.padded` has 33 zero bytes
-    /// after the code.
-    @inline(__always) mutating func push(_ n: Int, _ bytecode: UnsafeMutablePointer<UInt8>) {
-        let start = UnsafeRawPointer(bytecode + pc)
+    /// PUSH2–PUSH32: the `n`-byte immediate at `immediate` read as big-endian
+    /// 64-bit loads (no byte copies through a temporary, which stall store
+    /// forwarding). Reading up to 8 bytes past the immediate is safe:
+    /// `Code.padded` has 33 zero bytes after the code.
+    @inline(__always) static func immediate(_ n: Int, at immediate: UnsafeMutablePointer<UInt8>) -> UInt256 {
+        let start = UnsafeRawPointer(immediate)
         let end = start + n
         @inline(__always) func full(_ p: UnsafeRawPointer) -> UInt64 {
             UInt64(bigEndian: p.loadUnaligned(as: UInt64.self))
@@ -215,8 +224,7 @@ struct Frame {
         let w1 = n >= 16 ? full(end - 16) : (n > 8 ? partial(n &- 8) : 0)
         let w2 = n >= 24 ? full(end - 24) : (n > 16 ? partial(n &- 16) : 0)
         let w3 = n > 24 ? partial(n &- 24) : 0
-        stack.push(UInt256(limbs: w0, w1, w2, w3))
-        pc &+= n
+        return UInt256(limbs: w0, w1, w2, w3)
     }
 
     @inline(__always) func swap(_ n: Int) {

@@ -33,7 +33,9 @@ extension JournaledState {
 
     private func undo(_ entry: JournalEntry) {
         switch entry {
-        case .accountCreated(let a): accountsByAddress[a] = nil
+        case .accountCreated(let a):
+            accountsByAddress[a] = nil
+            forgetCachedAccount()
         case .balance(let a, let old): accountsByAddress[a]?.balance = old
         case .nonce(let a, let old): accountsByAddress[a]?.nonce = old
         case .code(let a, let old): accountsByAddress[a]?.code = old

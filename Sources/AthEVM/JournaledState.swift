@@ -28,6 +28,11 @@ public final class JournaledState: Host {
     }
 
     var accountsByAddress: [Address: Account] = [:]
+    /// The account most recently looked up: code works on one account's
+    /// storage over and over, and this spares hashing its address each time.
+    /// Cleared wherever an account leaves `accountsByAddress` or is replaced.
+    private var cachedAddress = Address.zero
+    private var cachedAccount: Account?
     let codeCache = CodeCache()
     let blockHashes: (UInt64) -> Hash32
 
@@ -58,6 +63,7 @@ public final class JournaledState: Host {
         var s: [UInt256: UInt256] = [:]
         for (k, v) in storage where !v.isZero { s[k] = v }
         accountsByAddress[address] = Account(balance: balance, nonce: nonce, code: codeCache.code(for: code), storage: s)
+        forgetCachedAccount()
     }
 
     /// Every account sorted by address, storage sorted by key with zeros
@@ -96,6 +102,7 @@ public final class JournaledState: Host {
     public func finalizeTransaction() {
         for a in selfDestructed { accountsByAddress[a] = nil }
         for a in touched where accountsByAddress[a]?.isEmpty == true { accountsByAddress[a] = nil }
+        forgetCachedAccount()
         let keptLogs = logs
         beginTransaction()
         logs = keptLogs
@@ -103,13 +110,13 @@ public final class JournaledState: Host {
 
     // MARK: Host: accounts
 
-    public func exists(_ address: Address) -> Bool { accountsByAddress[address] != nil }
+    public func exists(_ address: Address) -> Bool { existingAccount(address) != nil }
 
-    public func isEmpty(_ address: Address) -> Bool { accountsByAddress[address]?.isEmpty ?? true }
+    public func isEmpty(_ address: Address) -> Bool { existingAccount(address)?.isEmpty ?? true }
 
-    public func balance(_ address: Address) -> UInt256 { accountsByAddress[address]?.balance ?? .zero }
+    public func balance(_ address: Address) -> UInt256 { existingAccount(address)?.balance ?? .zero }
 
-    public func nonce(_ address: Address) -> UInt64 { accountsByAddress[address]?.nonce ?? 0 }
+    public func nonce(_ address: Address) -> UInt64 { existingAccount(address)?.nonce ?? 0 }
 
     public func setNonce(_ address: Address, _ nonce: UInt64) {
         let acct = account(creating: address)
@@ -130,7 +137,7 @@ public final class JournaledState: Host {
     /// balance is smaller.
     @discardableResult
     public func subtractBalance(_ address: Address, _ value: UInt256) -> Bool {
-        guard let acct = accountsByAddress[address] else { return value.isZero }
+        guard let acct = existingAccount(address) else { return value.isZero }
         let (rest, borrow) = acct.balance.subtractingReportingOverflow(value)
         guard !borrow else { return false }
         journal.append(.balance(address, acct.balance))
@@ -146,17 +153,17 @@ public final class JournaledState: Host {
     }
 
     public func touch(_ address: Address) {
-        guard accountsByAddress[address] != nil, !touched.contains(address) else { return }
+        guard existingAccount(address) != nil, !touched.contains(address) else { return }
         touched.insert(address)
         journal.append(.touched(address))
     }
 
     // MARK: Host: code
 
-    public func loadCode(_ address: Address) -> Code { accountsByAddress[address]?.code ?? .empty }
+    public func loadCode(_ address: Address) -> Code { existingAccount(address)?.code ?? .empty }
 
     public func codeHash(_ address: Address) -> Hash32 {
-        guard let acct = accountsByAddress[address], !acct.isEmpty else { return .zero }
+        guard let acct = existingAccount(address), !acct.isEmpty else { return .zero }
         return acct.code.hash
     }
 
@@ -167,7 +174,7 @@ public final class JournaledState: Host {
     }
 
     public func hasStorage(_ address: Address) -> Bool {
-        accountsByAddress[address]?.storage.isEmpty == false
+        existingAccount(address)?.storage.isEmpty == false
     }
 
     public func createContract(_ address: Address) {
@@ -181,7 +188,7 @@ public final class JournaledState: Host {
     // MARK: Host: storage
 
     public func storage(_ address: Address, _ key: UInt256) -> UInt256 {
-        accountsByAddress[address]?.storage[key] ?? .zero
+        existingAccount(address)?.storage[key] ?? .zero
     }
 
     public func originalStorage(_ address: Address, _ key: UInt256) -> UInt256 {
@@ -190,12 +197,13 @@ public final class JournaledState: Host {
 
     public func setStorage(_ address: Address, _ key: UInt256, _ value: UInt256) {
         let acct = account(creating: address)
-        let old = acct.storage[key] ?? .zero
+        // One hash lookup both reads the old value and writes the new one.
+        let old = (value.isZero ? acct.storage.removeValue(forKey: key)
+            : acct.storage.updateValue(value, forKey: key)) ?? .zero
         let slot = SlotKey(address: address, key: key)
         // The first write of the transaction sees the original value.
         if originals[slot] == nil { originals[slot] = old }
         journal.append(.storage(address, key, old))
-        acct.storage[key] = value.isZero ? nil : value
     }
 
     public func transientStorage(_ address: Address, _ key: UInt256) -> UInt256 {
@@ -237,7 +245,7 @@ public final class JournaledState: Host {
         if createdInTransaction.contains(address) {
             // EIP-6780: created in this transaction, so really destroyed;
             // sent to itself the ether is burned.
-            if let acct = accountsByAddress[address] {
+            if let acct = existingAccount(address) {
                 journal.append(.balance(address, acct.balance))
                 acct.balance = .zero
             }
@@ -252,9 +260,24 @@ public final class JournaledState: Host {
 
     // MARK: Helpers
 
+    /// The account, or `nil` if absent.
+    @inline(__always) func existingAccount(_ address: Address) -> Account? {
+        if let acct = cachedAccount, cachedAddress == address { return acct }
+        guard let acct = accountsByAddress[address] else { return nil }
+        cachedAddress = address
+        cachedAccount = acct
+        return acct
+    }
+
+    /// Empties the `existingAccount` cache; call after removing or replacing
+    /// an entry of `accountsByAddress`.
+    func forgetCachedAccount() {
+        cachedAccount = nil
+    }
+
     /// The account, created (journaled) if absent.
     func account(creating address: Address) -> Account {
-        if let acct = accountsByAddress[address] { return acct }
+        if let acct = existingAccount(address) { return acct }
         let acct = Account()
         accountsByAddress[address] = acct
         journal.append(.accountCreated(address))

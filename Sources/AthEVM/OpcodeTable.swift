@@ -1,3 +1,5 @@
+import AthPrimitives
+
 /// One opcode's static description at the Cancun revision.
 public struct OpcodeInfo: Sendable {
     public let name: String
@@ -13,15 +15,25 @@ public struct OpcodeInfo: Sendable {
     public var isDefined: Bool { !name.isEmpty }
 }
 
-/// What the hot loop checks before every instruction, packed so one load
-/// gets it all.
+/// What the hot loop checks before every instruction, packed into 16 bytes
+/// so one load gets it all. Stack heights are in bytes (the distance from
+/// the stack's base to its top), so checking them needs no division.
 struct OpcodeCheck {
     /// Static gas.
     var gas: Int64
-    /// Least stack height the instruction needs.
-    var minStack: Int
-    /// Greatest stack height it may start from without overflowing 1024.
-    var maxStack: Int
+    /// Least stack height the instruction needs, in bytes.
+    var minStackBytes: Int32
+    /// How far above `minStackBytes` the height may be without overflowing
+    /// 1024 items: one unsigned compare of `height - minStackBytes` against
+    /// it catches underflow and overflow together.
+    var stackRangeBytes: UInt32
+
+    init(gas: Int64, minStack: Int, maxStack: Int) {
+        let stride = MemoryLayout<UInt256>.stride
+        self.gas = gas
+        minStackBytes = Int32(minStack * stride)
+        stackRangeBytes = UInt32((maxStack - minStack) * stride)
+    }
 }
 
 /// The opcode table: every opcode declared once (name, stack effect,

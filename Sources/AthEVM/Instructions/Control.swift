@@ -2,13 +2,13 @@ import AthPrimitives
 
 // Jumps, logs and SELFDESTRUCT.
 extension Frame {
-    @inline(__always) mutating func jump() throws(HaltReason) {
+    @inline(__always) mutating func jump(_ pc: inout Int) throws(HaltReason) {
         let destination = stack.pop()
         guard code.isJumpdest(destination) else { throw .invalidJump }
         pc = Int(destination.low64)
     }
 
-    @inline(__always) mutating func jumpi() throws(HaltReason) {
+    @inline(__always) mutating func jumpi(_ pc: inout Int) throws(HaltReason) {
         let destination = stack.pop(), condition = stack.pop()
         guard !condition.isZero else { return }
         guard code.isJumpdest(destination) else { throw .invalidJump }
