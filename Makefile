@@ -74,7 +74,7 @@ bench: deps venv
 	$(SWIFT) build -c release $(SWIFTFLAGS)
 	bash Benchmarks/run.sh .build/release/athbench $(PY)
 	$(PY) -m pip install -q --disable-pip-version-check pyrevm==0.3.7
-	$(PY) Benchmarks/evm_bench.py .build/release/ath $(EVM_BENCH)
+	$(PY) Benchmarks/evm_bench.py .build/release/ath $(EVM_BENCH) --pairs 10
 
 clean:
 	rm -rf .build $(VENV)
