@@ -16,6 +16,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
     ],
     targets: [
         // System libraries from Debian, located through pkg-config.
@@ -38,6 +40,21 @@ let package = Package(
         .target(name: "AthEVM", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes", "CSodium"]),
         .target(name: "AthTrie", dependencies: ["AthPrimitives", "AthCrypto"]),
         .target(name: "AthExecution", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes", "AthEVM", "AthTrie"]),
+        .target(name: "AthStorage", dependencies: ["AthPrimitives", "AthCrypto", "CLMDB"]),
+        .target(name: "AthMempool", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes"]),
+        .target(name: "AthRPC", dependencies: [
+            "AthPrimitives",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOWebSocket", package: "swift-nio"),
+        ]),
+        .target(name: "AthNode", dependencies: [
+            "AthPrimitives", "AthCrypto", "AthTypes", "AthEVM", "AthTrie", "AthExecution", "AthStorage",
+            "AthMempool", "AthRPC",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         .target(name: "AthConformance", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes", "AthEVM", "AthTrie", "AthExecution"]),
         .target(name: "AthTestSupport", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes"]),
 
@@ -58,6 +75,13 @@ let package = Package(
         .testTarget(name: "AthEVMTests", dependencies: ["AthPrimitives", "AthCrypto", "AthEVM", "AthTestSupport"]),
         .testTarget(name: "AthTrieTests", dependencies: ["AthPrimitives", "AthCrypto", "AthTrie", "AthTestSupport"]),
         .testTarget(name: "AthExecutionTests", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes", "AthEVM", "AthExecution", "AthTestSupport"]),
+        .testTarget(name: "AthStorageTests", dependencies: ["AthPrimitives", "AthCrypto", "AthStorage", "AthTestSupport"]),
+        .testTarget(name: "AthMempoolTests", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes", "AthMempool", "AthTestSupport"]),
+        .testTarget(name: "AthRPCTests", dependencies: ["AthPrimitives", "AthRPC", "AthTestSupport",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio")]),
+        .testTarget(name: "AthNodeTests", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes", "AthEVM", "AthExecution",
+            "AthStorage", "AthMempool", "AthNode", "AthTestSupport"]),
         .testTarget(name: "AthConformanceTests", dependencies: ["AthConformance", "AthTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
