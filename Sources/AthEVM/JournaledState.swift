@@ -49,6 +49,12 @@ public final class JournaledState: Host {
     /// until the next `beginTransaction`.
     public var logs: [Log] = []
 
+    // Across transactions, until `takeChanges()`: what a block changed, so
+    // the node persists and re-hashes only that.
+    var changedAccounts: Set<Address> = []
+    var changedSlots: [Address: Set<UInt256>] = [:]
+    var deletedAccounts: Set<Address> = []
+
     /// `blockHashes(n)` answers BLOCKHASH for block `n` (the EVM only asks
     /// for the 256 blocks before the current one).
     public init(blockHashes: @escaping (UInt64) -> Hash32 = { _ in .zero }) {
@@ -100,12 +106,59 @@ public final class JournaledState: Host {
     /// then touched accounts that are empty (EIP-161), and clears the
     /// per-transaction sets. `logs` stay readable until `beginTransaction`.
     public func finalizeTransaction() {
-        for a in selfDestructed { accountsByAddress[a] = nil }
-        for a in touched where accountsByAddress[a]?.isEmpty == true { accountsByAddress[a] = nil }
+        recordChanges()
+        for a in selfDestructed {
+            accountsByAddress[a] = nil
+            deletedAccounts.insert(a); changedAccounts.insert(a); changedSlots[a] = nil
+        }
+        for a in touched where accountsByAddress[a]?.isEmpty == true {
+            accountsByAddress[a] = nil
+            deletedAccounts.insert(a); changedAccounts.insert(a); changedSlots[a] = nil
+        }
         forgetCachedAccount()
         let keptLogs = logs
         beginTransaction()
         logs = keptLogs
+    }
+
+    /// Notes every account and slot the current transaction's journal
+    /// changed (reverted changes are no longer in the journal).
+    private func recordChanges() {
+        for entry in journal {
+            switch entry {
+            case .accountCreated(let a), .balance(let a, _), .nonce(let a, _), .code(let a, _):
+                changedAccounts.insert(a)
+            case .storage(let a, let key, _):
+                changedAccounts.insert(a)
+                changedSlots[a, default: []].insert(key)
+            default:
+                break
+            }
+        }
+    }
+
+    /// What changed since the last call, and forgets it: accounts whose
+    /// fields or storage changed, the slots written per account, and the
+    /// accounts deleted at some point (their stored storage must be dropped
+    /// before `slots` of a later incarnation are applied).
+    public func takeChanges() -> StateChangeSet {
+        defer {
+            changedAccounts.removeAll(keepingCapacity: true)
+            changedSlots.removeAll(keepingCapacity: true)
+            deletedAccounts.removeAll(keepingCapacity: true)
+        }
+        return StateChangeSet(accounts: changedAccounts, slots: changedSlots, deleted: deletedAccounts)
+    }
+
+    /// The account's fields if it exists.
+    public func accountFields(_ address: Address) -> (balance: UInt256, nonce: UInt64, code: Code)? {
+        guard let acct = existingAccount(address) else { return nil }
+        return (acct.balance, acct.nonce, acct.code)
+    }
+
+    /// The account's nonzero storage (unordered).
+    public func storageEntries(_ address: Address) -> [UInt256: UInt256] {
+        existingAccount(address)?.storage ?? [:]
     }
 
     // MARK: Host: accounts
@@ -283,4 +336,15 @@ public final class JournaledState: Host {
         journal.append(.accountCreated(address))
         return acct
     }
+}
+
+/// What a run of transactions changed in a `JournaledState`.
+public struct StateChangeSet: Sendable {
+    /// Accounts whose balance, nonce, code or storage changed, or that were
+    /// created or deleted.
+    public var accounts: Set<Address>
+    /// Storage keys written, per account (only for accounts that exist or existed).
+    public var slots: [Address: Set<UInt256>]
+    /// Accounts deleted at some point (self-destructed or empty and touched).
+    public var deleted: Set<Address>
 }

@@ -38,15 +38,22 @@ public enum TransactionExecutor {
     /// Checks and runs `tx`. Throws, changing nothing, when the transaction
     /// cannot be included.
     /// `trace`, when given, receives every instruction (EIP-3155 style).
+    ///
+    /// With `simulate` (eth_call, gas estimation) the sender's nonce and
+    /// EIP-3607 checks are skipped and every change is undone before
+    /// returning: the state is left exactly as it was.
     public static func execute(_ tx: ExecutableTransaction, state: JournaledState, block: BlockContext,
+                               simulate: Bool = false,
                                trace: ((TraceStep) -> Void)? = nil) throws(InvalidTransaction) -> TransactionOutcome {
         // Validity (geth's preCheck, then intrinsic gas).
         let expectedNonce = state.nonce(tx.sender)
-        if tx.nonce < expectedNonce { throw .nonceTooLow(got: tx.nonce, expected: expectedNonce) }
-        if tx.nonce > expectedNonce { throw .nonceTooHigh(got: tx.nonce, expected: expectedNonce) }
-        if tx.nonce == UInt64.max { throw .nonceMax }
-        // EIP-3607: only accounts without code may send.
-        if !state.code(tx.sender).isEmpty { throw .senderNotEOA(tx.sender) }
+        if !simulate {
+            if tx.nonce < expectedNonce { throw .nonceTooLow(got: tx.nonce, expected: expectedNonce) }
+            if tx.nonce > expectedNonce { throw .nonceTooHigh(got: tx.nonce, expected: expectedNonce) }
+            if tx.nonce == UInt64.max { throw .nonceMax }
+            // EIP-3607: only accounts without code may send.
+            if !state.code(tx.sender).isEmpty { throw .senderNotEOA(tx.sender) }
+        }
         if tx.gasLimit > block.gasLimit { throw .gasLimitExceedsBlock(gasLimit: tx.gasLimit, blockGasLimit: block.gasLimit) }
         if tx.maxPriorityFeePerGas > tx.maxFeePerGas { throw .tipAboveFeeCap }
         if tx.maxFeePerGas < block.baseFee { throw .feeCapBelowBaseFee(maxFee: tx.maxFeePerGas, baseFee: block.baseFee) }
@@ -97,7 +104,7 @@ public enum TransactionExecutor {
 
         let message: Message
         if let to = tx.to {
-            state.setNonce(tx.sender, tx.nonce + 1)
+            state.setNonce(tx.sender, expectedNonce &+ 1)
             message = Message(kind: .call, target: to, codeAddress: to, caller: tx.sender, value: tx.value,
                               input: tx.data, gas: tx.gasLimit - intrinsic)
         } else {
@@ -123,7 +130,12 @@ public enum TransactionExecutor {
         state.addBalance(block.coinbase, UInt256(gasUsed) &* tip)
         state.touch(block.coinbase)
         let logs = result.status == .success ? state.logs : []
-        state.finalizeTransaction()
+        if simulate {
+            state.revert(to: 0)
+            state.beginTransaction()
+        } else {
+            state.finalizeTransaction()
+        }
         return TransactionOutcome(status: result.status, gasUsed: gasUsed, logs: logs, output: result.output,
                                   createdAddress: result.status == .success ? result.createdAddress : nil)
     }

@@ -1,0 +1,276 @@
+import AthPrimitives
+import AthCrypto
+import AthTypes
+import AthEVM
+import AthTrie
+
+/// The chain's fixed execution rules (from genesis).
+public struct ChainRules: Sendable {
+    public var chainID: UInt64
+    /// EIP-1559: the base fee never falls below this.
+    public var minBaseFee: UInt256
+    /// EIP-1559 elasticity multiplier (target = gas limit / elasticity).
+    public var elasticity: UInt64 = 2
+    /// EIP-1559 maximum change denominator (1/8 per block).
+    public var baseFeeChangeDenominator: UInt64 = 8
+
+    public init(chainID: UInt64, minBaseFee: UInt256) {
+        self.chainID = chainID; self.minBaseFee = minBaseFee
+    }
+
+    /// EIP-1559: the base fee of the block after `parent`.
+    public func nextBaseFee(after parent: Header) -> UInt256 {
+        let target = parent.gasLimit / elasticity
+        let parentFee = parent.baseFeePerGas
+        var next = parentFee
+        if target > 0, parent.gasUsed > target {
+            let delta = parentFee &* UInt256(parent.gasUsed - target) / UInt256(target) / UInt256(baseFeeChangeDenominator)
+            next = parentFee &+ max(delta, UInt256(1))
+        } else if target > 0, parent.gasUsed < target {
+            let delta = parentFee &* UInt256(target - parent.gasUsed) / UInt256(target) / UInt256(baseFeeChangeDenominator)
+            next = parentFee &- delta
+        }
+        return max(next, minBaseFee)
+    }
+}
+
+/// Where a block is being built or replayed: everything the header takes
+/// that does not come from executing it.
+public struct BlockEnvironment: Sendable {
+    public var parentHash: Hash32
+    public var number: UInt64
+    public var timestamp: UInt64
+    public var coinbase: Address
+    public var proposer: Address
+    public var gasLimit: UInt64
+    public var baseFee: UInt256
+    public var prevRandao: Hash32
+    public var extraData: [UInt8]
+
+    public init(parentHash: Hash32, number: UInt64, timestamp: UInt64, coinbase: Address, proposer: Address,
+                gasLimit: UInt64, baseFee: UInt256, prevRandao: Hash32, extraData: [UInt8] = []) {
+        self.parentHash = parentHash; self.number = number; self.timestamp = timestamp; self.coinbase = coinbase
+        self.proposer = proposer; self.gasLimit = gasLimit; self.baseFee = baseFee; self.prevRandao = prevRandao
+        self.extraData = extraData
+    }
+
+    /// The environment of the block after `parent` under `rules`.
+    public static func child(of parent: Header, rules: ChainRules, timestamp: UInt64, coinbase: Address,
+                             proposer: Address) -> BlockEnvironment {
+        var seed = parent.hash.bytes
+        seed.append(contentsOf: parent.mixHash.bytes)
+        return BlockEnvironment(parentHash: parent.hash, number: parent.number + 1,
+                                timestamp: max(timestamp, parent.timestamp), coinbase: coinbase, proposer: proposer,
+                                gasLimit: parent.gasLimit, baseFee: rules.nextBaseFee(after: parent),
+                                prevRandao: Keccak256.hash(seed))
+    }
+}
+
+/// The address the node's per-block system calls come from (as in EIP-4788).
+public let systemAddress = try! Address(hex: "0xfffffffffffffffffffffffffffffffffffffffe")
+
+/// Per-block protocol work done by the node as calls from `systemAddress`:
+/// later, minting rewards, applying slashing evidence, reading the
+/// validator set. The calls charge no gas to anyone and leave no receipt.
+public protocol SystemHooks: Sendable {
+    func beginBlock(_ calls: SystemCaller)
+    func endBlock(_ calls: SystemCaller)
+}
+
+/// No system calls.
+public struct NoSystemHooks: SystemHooks {
+    public init() {}
+    public func beginBlock(_ calls: SystemCaller) {}
+    public func endBlock(_ calls: SystemCaller) {}
+}
+
+/// Runs system calls inside a block being built or replayed.
+public struct SystemCaller {
+    let state: JournaledState
+    let block: BlockContext
+    /// Gas each system call may use (not paid by anyone).
+    public static let gasLimit: UInt64 = 30_000_000
+
+    /// Calls `to` with `input` from the system address; the changes stay
+    /// unless the call reverts or halts.
+    @discardableResult
+    public func call(_ to: Address, input: [UInt8]) -> ExecutionResult {
+        state.beginTransaction()
+        let message = Message(kind: .call, target: to, codeAddress: to, caller: systemAddress, value: .zero,
+                              input: input, gas: Self.gasLimit)
+        let result = executeOnJournaledState(state, block: block,
+                                             transaction: TransactionContext(origin: systemAddress, gasPrice: .zero),
+                                             message: message, trace: nil)
+        state.finalizeTransaction()
+        return result
+    }
+
+    public var blockNumber: UInt64 { block.number }
+}
+
+/// A block that has been executed: what the store writes and RPC serves.
+public struct ExecutedBlock: Sendable {
+    public var block: Block
+    public var receipts: [Receipt]
+    public var diff: StateDiff
+    /// Outputs of each transaction (return or revert data), for tracing and RPC.
+    public var createdAddresses: [Address?]
+}
+
+/// Why a transaction was left out of a block being built.
+public enum SkipReason: Error, Sendable, Equatable {
+    /// Its gas limit exceeds the gas left in the block.
+    case blockFull
+    case invalid(InvalidTransaction)
+}
+
+/// Builds a block on the world state: system calls at the start, then
+/// transactions one by one (each either included or refused without a
+/// trace), then the end-of-block system calls and the roots.
+public final class BlockBuilder {
+    public let environment: BlockEnvironment
+    let world: WorldState
+    let rules: ChainRules
+    let hooks: any SystemHooks
+    let context: BlockContext
+    private(set) public var gasUsed: UInt64 = 0
+    private(set) var transactions: [SignedTransaction] = []
+    private(set) var senders: [Address] = []
+    private(set) var receipts: [Receipt] = []
+    private(set) var created: [Address?] = []
+
+    public init(world: WorldState, environment: BlockEnvironment, rules: ChainRules, hooks: any SystemHooks) {
+        self.world = world; self.environment = environment; self.rules = rules; self.hooks = hooks
+        context = BlockContext(coinbase: environment.coinbase, number: environment.number,
+                               timestamp: environment.timestamp, gasLimit: environment.gasLimit,
+                               baseFee: environment.baseFee, prevRandao: environment.prevRandao,
+                               chainID: UInt256(rules.chainID))
+        hooks.beginBlock(SystemCaller(state: world.state, block: context))
+    }
+
+    public var gasLeft: UInt64 { environment.gasLimit - gasUsed }
+    public var transactionCount: Int { transactions.count }
+
+    /// Executes and includes `tx`, or throws (changing nothing) if it cannot be included.
+    @discardableResult
+    public func add(_ tx: SignedTransaction, sender: Address) throws(SkipReason) -> Receipt {
+        guard tx.transaction.gasLimit <= gasLeft else { throw .blockFull }
+        let outcome: TransactionOutcome
+        do {
+            outcome = try TransactionExecutor.execute(ExecutableTransaction(tx, sender: sender), state: world.state,
+                                                      block: context)
+        } catch {
+            throw .invalid(error)
+        }
+        gasUsed += outcome.gasUsed
+        let logs = outcome.logs.map { LogRecord(address: $0.address, topics: $0.topics, data: $0.data) }
+        let receipt = Receipt(type: tx.transaction.type, succeeded: outcome.status == .success,
+                              cumulativeGasUsed: gasUsed, logs: logs)
+        transactions.append(tx); senders.append(sender); receipts.append(receipt); created.append(outcome.createdAddress)
+        return receipt
+    }
+
+    /// Runs the end-of-block calls, folds the state changes into the tries
+    /// and seals the header.
+    public func finish() -> ExecutedBlock {
+        hooks.endBlock(SystemCaller(state: world.state, block: context))
+        let (stateRoot, diff) = world.commit()
+        var bloom = Bloom()
+        for r in receipts { bloom.formUnion(r.bloom) }
+        let header = Header(parentHash: environment.parentHash, coinbase: environment.coinbase, stateRoot: stateRoot,
+                            transactionsRoot: MerklePatriciaTrie.orderedRoot(transactions.map(\.encoded)),
+                            receiptsRoot: MerklePatriciaTrie.orderedRoot(receipts.map(\.encoded)),
+                            logsBloom: bloom, number: environment.number, gasLimit: environment.gasLimit,
+                            gasUsed: gasUsed, timestamp: environment.timestamp, extraData: environment.extraData,
+                            mixHash: environment.prevRandao, baseFeePerGas: environment.baseFee,
+                            proposer: environment.proposer)
+        return ExecutedBlock(block: Block(header: header, transactions: transactions, senders: senders),
+                             receipts: receipts, diff: diff, createdAddresses: created)
+    }
+}
+
+/// Why a received block was refused.
+public enum BlockValidationError: Error, Equatable, Sendable, CustomStringConvertible {
+    case header(String)
+    case transaction(index: Int, String)
+    case mismatch(field: String, header: Hash32, computed: Hash32)
+    case gasUsed(header: UInt64, computed: UInt64)
+
+    public var description: String {
+        switch self {
+        case .header(let why): return "invalid header: \(why)"
+        case .transaction(let i, let why): return "invalid transaction \(i): \(why)"
+        case .mismatch(let field, let h, let c): return "\(field) mismatch: header \(h), computed \(c)"
+        case .gasUsed(let h, let c): return "gas used mismatch: header \(h), computed \(c)"
+        }
+    }
+}
+
+public enum BlockValidator {
+    /// Checks `block` against `parent` and re-executes it on `world`. On
+    /// success the world holds the block's post-state. On failure the world
+    /// holds a partial state: the caller must reload it from the store.
+    public static func apply(_ block: Block, parent: Header, world: WorldState, rules: ChainRules,
+                             hooks: any SystemHooks) throws(BlockValidationError) -> ExecutedBlock {
+        let h = block.header
+        guard h.number == parent.number + 1 else { throw .header("number \(h.number) does not follow \(parent.number)") }
+        guard h.parentHash == parent.hash else { throw .header("parent hash does not match block \(parent.number)") }
+        guard h.timestamp >= parent.timestamp else { throw .header("timestamp before the parent's") }
+        guard h.gasLimit == parent.gasLimit else { throw .header("gas limit changed") }
+        guard h.gasUsed <= h.gasLimit else { throw .header("gas used above the gas limit") }
+        let fee = rules.nextBaseFee(after: parent)
+        guard h.baseFeePerGas == fee else { throw .header("base fee \(h.baseFeePerGas), expected \(fee)") }
+        guard h.ommersHash == Header.emptyOmmersHash, h.difficulty == 0, h.nonce == 0,
+              h.withdrawalsRoot == Header.emptyTrieRoot, h.blobGasUsed == 0, h.excessBlobGas == 0 else {
+            throw .header("fixed fields do not hold their fixed values")
+        }
+        let txRoot = MerklePatriciaTrie.orderedRoot(block.transactions.map(\.encoded))
+        guard txRoot == h.transactionsRoot else { throw .mismatch(field: "transactions root", header: h.transactionsRoot, computed: txRoot) }
+        let env = BlockEnvironment(parentHash: h.parentHash, number: h.number, timestamp: h.timestamp, coinbase: h.coinbase,
+                                   proposer: h.proposer, gasLimit: h.gasLimit, baseFee: h.baseFeePerGas,
+                                   prevRandao: h.mixHash, extraData: h.extraData)
+        let builder = BlockBuilder(world: world, environment: env, rules: rules, hooks: hooks)
+        for (i, tx) in block.transactions.enumerated() {
+            do { try builder.add(tx, sender: block.senders[i]) } catch {
+                switch error {
+                case .blockFull: throw .transaction(index: i, "exceeds the gas left in the block")
+                case .invalid(let e): throw .transaction(index: i, e.description)
+                }
+            }
+        }
+        let executed = builder.finish()
+        let c = executed.block.header
+        guard c.gasUsed == h.gasUsed else { throw .gasUsed(header: h.gasUsed, computed: c.gasUsed) }
+        guard c.receiptsRoot == h.receiptsRoot else { throw .mismatch(field: "receipts root", header: h.receiptsRoot, computed: c.receiptsRoot) }
+        guard c.logsBloom == h.logsBloom else { throw .header("logs bloom does not match the receipts") }
+        guard c.stateRoot == h.stateRoot else { throw .mismatch(field: "state root", header: h.stateRoot, computed: c.stateRoot) }
+        return ExecutedBlock(block: block, receipts: executed.receipts, diff: executed.diff,
+                             createdAddresses: executed.createdAddresses)
+    }
+}
+
+extension Genesis {
+    /// The genesis block and its state, loaded into `world`.
+    public func build(into world: WorldState) -> (header: Header, diff: StateDiff) {
+        for (address, a) in alloc {
+            world.state.setAccount(address, balance: a.balance, nonce: a.nonce, code: a.code,
+                                   storage: a.storage.map { ($0.key, $0.value) })
+        }
+        // Register every account as changed so the diff carries the whole
+        // genesis state for the store.
+        world.state.beginTransaction()
+        for (address, a) in alloc {
+            world.state.setNonce(address, a.nonce)
+            for (k, v) in a.storage { world.state.setStorage(address, k, v) }
+        }
+        world.state.finalizeTransaction()
+        let (root, diff) = world.commit()
+        let header = Header(parentHash: .zero, coinbase: .zero, stateRoot: root, transactionsRoot: Header.emptyTrieRoot,
+                            receiptsRoot: Header.emptyTrieRoot, logsBloom: Bloom(), number: 0, gasLimit: gasLimit,
+                            gasUsed: 0, timestamp: timestamp, extraData: extraData, mixHash: .zero,
+                            baseFeePerGas: baseFeePerGas, proposer: .zero)
+        return (header, diff)
+    }
+
+    public var rules: ChainRules { ChainRules(chainID: chainID, minBaseFee: minBaseFeePerGas) }
+}
