@@ -63,8 +63,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "athd", dependencies: [
-            "AthPrimitives", "AthCrypto", "AthTypes",
+            "AthPrimitives", "AthCrypto", "AthTypes", "AthNode",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "athbench", dependencies: ["AthPrimitives", "AthCrypto", "CSecp256k1"],
                           path: "Benchmarks/AthBench"),

@@ -1,22 +1,212 @@
 import ArgumentParser
+import Foundation
+import Logging
+import AthPrimitives
+import AthNode
 
-/// The node executable. Its node commands (`init`, `start`, `dev`) come with
-/// the node core; today it reports its version and build.
+/// The node executable: `athd init`, `athd start`, `athd dev`.
 @main
-struct Athd: ParsableCommand {
+struct Athd: AsyncParsableCommand {
+    static let version = "0.1.0"
     static let configuration = CommandConfiguration(
         commandName: "athd",
         abstract: "The ATH compute chain node.",
-        discussion: "Node commands (init, start, dev) arrive with the node core; keys, signing and conformance suites are in `ath`.",
-        version: "0.1.0",
-        subcommands: [Version.self]
+        discussion: "Keys, signing, queries and conformance suites are in `ath`.",
+        version: version,
+        subcommands: [Dev.self, Init.self, Start.self, Version.self]
     )
+
+    static var clientVersion: String { "athd/v\(version)/linux-\(machine())/swift6" }
+
+    static func machine() -> String {
+        var u = utsname()
+        uname(&u)
+        return withUnsafeBytes(of: &u.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    }
 
     struct Version: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print the version and the chain rules this build implements.")
         func run() {
-            print("athd 0.1.0")
+            print("athd \(Athd.version)")
             print("transactions: legacy (EIP-155), EIP-2930, EIP-1559; revision rules: Cancun")
+        }
+    }
+}
+
+/// Options shared by the commands that run a node.
+struct RunOptions: ParsableArguments {
+    @Option(help: "JSON-RPC (HTTP and WebSocket) port; 0 picks a free one.") var rpcPort: Int?
+    @Option(help: "Address JSON-RPC listens on.") var rpcAddress: String?
+    @Option(help: "Prometheus metrics port; 0 picks a free one.") var metricsPort: Int?
+    @Option(help: "Log format: text or json.") var logFormat: String?
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String?
+
+    func apply(to config: inout NodeConfig) throws {
+        if let rpcPort { guard (0...65535).contains(rpcPort) else { throw ValidationError("--rpc-port must lie in 0...65535") }; config.rpcPort = rpcPort }
+        if let rpcAddress { config.rpcAddress = rpcAddress }
+        if let metricsPort { guard (0...65535).contains(metricsPort) else { throw ValidationError("--metrics-port must lie in 0...65535") }; config.metricsPort = metricsPort }
+        if let logFormat {
+            guard LogFormat(rawValue: logFormat) != nil else { throw ValidationError("--log-format must be text or json") }
+            config.logFormat = logFormat
+        }
+        if let logLevel {
+            guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
+            config.logLevel = logLevel
+        }
+    }
+}
+
+/// Bootstraps logging, runs the node until SIGINT or SIGTERM, then stops it cleanly.
+func runNode(home: NodeHome, config: NodeConfig, production: BlockProduction, banner: (Node) -> Void = { _ in }) async throws {
+    NodeLogHandler.bootstrap(format: LogFormat(rawValue: config.logFormat) ?? .text,
+                             level: Logger.Level(rawValue: config.logLevel) ?? .info)
+    let logger = Logger(label: "athd")
+    let node: Node
+    do {
+        node = try Node(options: NodeOptions(home: home, config: config, production: production,
+                                             clientVersion: Athd.clientVersion), logger: logger)
+        try await node.start()
+    } catch {
+        logger.critical("\(error)")
+        throw ExitCode(1)
+    }
+    banner(node)
+    await waitForTermination()
+    logger.info("shutting down")
+    await node.stop()
+}
+
+func waitForTermination() async {
+    signal(SIGINT, SIG_IGN)
+    signal(SIGTERM, SIG_IGN)
+    let queue = DispatchQueue(label: "ath.signals")
+    await withCheckedContinuation { (cont: CheckedContinuation<Void, Never>) in
+        let once = OnceFlag()
+        var sources: [DispatchSourceSignal] = []
+        for sig in [SIGINT, SIGTERM] {
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+            s.setEventHandler { if once.take() { cont.resume() } }
+            s.resume()
+            sources.append(s)
+        }
+        // Keep the sources alive for the life of the process.
+        SignalSources.keep(sources)
+    }
+}
+
+final class OnceFlag: @unchecked Sendable {
+    private var done = false
+    private let lock = NSLock()
+    func take() -> Bool { lock.lock(); defer { lock.unlock() }; if done { return false }; done = true; return true }
+}
+
+enum SignalSources {
+    nonisolated(unsafe) static var held: [DispatchSourceSignal] = []
+    static func keep(_ s: [DispatchSourceSignal]) { held = s }
+}
+
+extension Athd {
+    struct Init: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a node home: config, genesis, node and validator keys, data directory.")
+        @Option(help: "Genesis JSON file (see Genesis/README.md); the embedded devnet genesis if omitted.") var genesis: String?
+        @Option(help: "Home directory (default $ATH_HOME or ~/.ath).") var home: String?
+
+        func run() throws {
+            let target = NodeHome.resolve(home)
+            var bytes = Array(DevChain.genesisJSON.utf8)
+            if let genesis {
+                guard let data = FileManager.default.contents(atPath: genesis) else {
+                    throw CleanExit.message("error: cannot read \(genesis)")
+                }
+                bytes = Array(data)
+            }
+            do {
+                let h = try NodeHome.initialize(root: target.root, genesisJSON: bytes)
+                print("initialized \(h.root)")
+                print("  config:    \(h.configPath)")
+                print("  genesis:   \(h.genesisPath)")
+                print("  keys:      \(h.nodeKeyPath), \(h.validatorKeyPath)")
+                print("  data:      \(h.dataDirectory)")
+            } catch {
+                FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct Start: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a node from its home directory (single validator until BFT consensus lands).")
+        @Option(help: "Home directory (default $ATH_HOME or ~/.ath).") var home: String?
+        @Option(help: "Milliseconds between blocks (overrides config).") var blockTimeMs: Int?
+        @OptionGroup var run: RunOptions
+
+        func run() async throws {
+            let h = NodeHome.resolve(home)
+            guard h.isInitialized else {
+                FileHandle.standardError.write(Data("error: \(h.root) is not initialized; run `athd init --home \(h.root)` first\n".utf8))
+                throw ExitCode(1)
+            }
+            var config: NodeConfig
+            do { config = try h.loadConfig() } catch {
+                FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+                throw ExitCode(1)
+            }
+            try run.apply(to: &config)
+            if let blockTimeMs { config.blockIntervalMs = blockTimeMs }
+            try await runNode(home: h, config: config, production: .interval(milliseconds: config.blockIntervalMs))
+        }
+    }
+
+    struct Dev: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a one-process development chain with prefunded accounts (no configuration needed).",
+            discussion: "Data lives in a fresh temporary directory unless --home is given; a --home that already holds a chain is reopened where it stopped.")
+        @Option(help: "Home directory to keep the chain in (default: a new temporary directory).") var home: String?
+        @Flag(help: "Make a block as soon as transactions arrive instead of on a timer.") var instant = false
+        @Option(help: "Milliseconds between blocks.") var blockTimeMs: Int = 1000
+        @Option(help: "How many dev accounts to print (at most 10 are funded).") var accounts: Int = 10
+        @OptionGroup var run: RunOptions
+
+        func run() async throws {
+            guard (10...3_600_000).contains(blockTimeMs) else { throw ValidationError("--block-time-ms must lie in 10...3600000") }
+            guard (0...10).contains(accounts) else { throw ValidationError("--accounts must lie in 0...10") }
+            let root: String
+            if let home { root = home } else {
+                var template = Array((NSTemporaryDirectory() + "/athd-dev-XXXXXX").utf8CString)
+                guard let p = mkdtemp(&template) else { throw ValidationError("cannot create a temporary directory") }
+                root = String(cString: p)
+            }
+            var h = NodeHome(root: root)
+            if !h.isInitialized {
+                do { h = try NodeHome.initialize(root: root, genesisJSON: Array(DevChain.genesisJSON.utf8)) } catch {
+                    FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+                    throw ExitCode(1)
+                }
+            }
+            var config = NodeConfig()
+            try run.apply(to: &config)
+            let production: BlockProduction = instant ? .instant : .interval(milliseconds: blockTimeMs)
+            let count = accounts
+            try await runNode(home: h, config: config, production: production) { node in
+                var out = "\nathd dev — a development chain. Its keys are public: never use them on a real network.\n\n"
+                out += "Available accounts\n==================\n"
+                let dev = DevChain.accounts(count: count)
+                for (i, a) in dev.enumerated() {
+                    let bal = node.chain.store.account(a.address)?.balance ?? .zero
+                    out += "(\(i)) \(a.address.checksummed) (\((bal / UInt256(1_000_000_000_000_000_000)).description) ATH)\n"
+                }
+                out += "\nPrivate keys\n==================\n"
+                for (i, a) in dev.enumerated() { out += "(\(i)) \(Hex.encode(a.key.bytes))\n" }
+                out += "\nChain ID:   \(node.chain.rules.chainID)\n"
+                out += "Home:       \(root)\n"
+                out += "JSON-RPC:   http://\(config.rpcAddress):\(node.rpcPort)\n"
+                out += "WebSocket:  ws://\(config.rpcAddress):\(node.rpcPort)\n"
+                out += "Metrics:    http://\(config.metricsAddress):\(node.metricsPort)/metrics\n"
+                out += "Blocks:     \(instant ? "on every transaction" : "every \(blockTimeMs) ms")\n\n"
+                FileHandle.standardOutput.write(Data(out.utf8))
+            }
         }
     }
 }

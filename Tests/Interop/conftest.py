@@ -35,3 +35,11 @@ def password_file(tmp_path):
         p.write_text(password + "\n")
         return str(p)
     return make
+
+
+@pytest.fixture(scope="session")
+def athd_bin(ath_bin):
+    path = os.path.join(os.path.dirname(ath_bin), "athd")
+    if not os.path.exists(path):
+        pytest.fail(f"{path} does not exist (make test builds it)")
+    return path

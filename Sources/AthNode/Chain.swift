@@ -1,0 +1,267 @@
+import Foundation
+import Synchronization
+import AthPrimitives
+import AthCrypto
+import AthTypes
+import AthEVM
+import AthExecution
+import AthStorage
+import AthMempool
+
+/// A block that has just been committed, as announced to RPC subscribers,
+/// metrics and logs.
+public struct CommittedBlock: Sendable {
+    public var block: Block
+    public var receipts: [Receipt]
+    /// Wall-clock time the block took to build and commit.
+    public var buildSeconds: Double
+}
+
+/// Why the node cannot open or extend its chain.
+public struct ChainError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The chain of one node: the store on disk, the latest state in memory
+/// (confined to `queue`), the mempool, and block production.
+///
+/// Reads of committed data (blocks, receipts, accounts at the head) go to
+/// the store and may come from any thread; anything that executes code
+/// (block building, eth_call, gas estimation) runs on `queue`.
+public final class Chain: @unchecked Sendable {
+    public let genesis: Genesis
+    public let genesisHash: Hash32
+    public let rules: ChainRules
+    public let store: ChainStore
+    public let mempool: Mempool
+    /// Serializes everything that touches `world`.
+    let queue = DispatchQueue(label: "ath.chain")
+    /// Confined to `queue` (replaced wholesale if a commit fails).
+    private(set) var world: WorldState
+    private let recent: RecentHashes
+    private let headState: Mutex<Header>
+    private let listeners = Mutex<[@Sendable (CommittedBlock) -> Void]>([])
+    public let hooks: any SystemHooks
+
+    /// Opens the chain in `dataDirectory`, writing the genesis block if the
+    /// store is empty; otherwise loads the latest state and checks that it
+    /// matches the head block's state root and that the store belongs to
+    /// this genesis.
+    public init(dataDirectory: String, genesis: Genesis, mempool config: MempoolConfig? = nil,
+                hooks: any SystemHooks = NoSystemHooks(), progress: (String) -> Void = { _ in }) throws(ChainError) {
+        self.genesis = genesis
+        rules = genesis.rules
+        self.hooks = hooks
+        do { store = try ChainStore(directory: dataDirectory) } catch {
+            throw ChainError("cannot open the database in \(dataDirectory): \(error)")
+        }
+        let recent = RecentHashes()
+        self.recent = recent
+        world = WorldState(blockHashes: { recent.hash(of: $0) })
+        // The genesis block, built on a scratch state so its hash is known
+        // before the store is read.
+        let scratch = WorldState(blockHashes: { _ in .zero })
+        let (genesisHeader, genesisDiff) = genesis.build(into: scratch)
+        genesisHash = genesisHeader.hash
+
+        let head: Header
+        if let stored = store.head {
+            guard let g = store.meta(Self.genesisKey), g == genesisHash.bytes else {
+                throw ChainError("the database in \(dataDirectory) belongs to another chain: its genesis differs from this genesis file")
+            }
+            guard let raw = store.header(number: stored.number) else {
+                throw ChainError("the database is damaged: the header of head block \(stored.number) is missing")
+            }
+            do { head = try Header(decoding: raw) } catch {
+                throw ChainError("the database is damaged: head header \(stored.number) does not decode: \(error)")
+            }
+            progress("loading state at block \(stored.number)")
+            try Self.loadState(from: store, into: world)
+            let root = world.root
+            guard root == head.stateRoot else {
+                throw ChainError("the database is damaged: the state root \(root) does not match block \(head.number)'s \(head.stateRoot)")
+            }
+            let first = head.number > 255 ? head.number - 255 : 0
+            for n in first...head.number {
+                if let raw = store.header(number: n), let h = try? Header(decoding: raw) { recent.record(n, h.hash) }
+            }
+        } else {
+            let (_, diff) = genesis.build(into: world)
+            head = genesisHeader
+            let block = Block(header: genesisHeader, transactions: [], senders: [])
+            do {
+                try store.commit(block: Self.record(block, receipts: []), state: Self.changes(diff),
+                                 meta: [(Self.genesisKey, genesisHash.bytes)])
+            } catch {
+                throw ChainError("cannot write the genesis block: \(error)")
+            }
+            _ = genesisDiff
+            recent.record(0, genesisHash)
+        }
+        headState = Mutex(head)
+        var mc = config ?? MempoolConfig(chainID: genesis.chainID, blockGasLimit: genesis.gasLimit)
+        mc.chainID = genesis.chainID
+        mc.blockGasLimit = genesis.gasLimit
+        mempool = Mempool(config: mc)
+    }
+
+    static let genesisKey = "genesis"
+
+    /// The latest committed header.
+    public var head: Header { headState.withLock { $0 } }
+
+    /// Calls `listener` after each committed block (on the chain queue; keep it short).
+    public func onCommit(_ listener: @escaping @Sendable (CommittedBlock) -> Void) {
+        listeners.withLock { $0.append(listener) }
+    }
+
+    /// The base fee the next block will charge.
+    public var nextBaseFee: UInt256 { rules.nextBaseFee(after: head) }
+
+    /// A view of the committed head state for the mempool.
+    public var stateView: StoreStateView { StoreStateView(store: store) }
+
+    // MARK: Block production
+
+    /// Builds the next block from the mempool, commits it and announces it.
+    /// Runs on the chain queue; blocks the caller until done.
+    @discardableResult
+    public func produceBlock(timestamp: UInt64, coinbase: Address, proposer: Address,
+                             maxTransactions: Int = 20_000) throws(ChainError) -> CommittedBlock {
+        let result: Result<CommittedBlock, ChainError> = queue.sync { self.produceOnQueue(timestamp: timestamp, coinbase: coinbase, proposer: proposer, maxTransactions: maxTransactions) }
+        return try result.get()
+    }
+
+    private func produceOnQueue(timestamp: UInt64, coinbase: Address, proposer: Address,
+                                maxTransactions: Int) -> Result<CommittedBlock, ChainError> {
+        let started = DispatchTime.now().uptimeNanoseconds
+        let parent = head
+        let env = BlockEnvironment.child(of: parent, rules: rules, timestamp: timestamp, coinbase: coinbase, proposer: proposer)
+        let candidates = mempool.reap(maxGas: env.gasLimit, baseFee: env.baseFee, maxCount: maxTransactions)
+        let builder = BlockBuilder(world: world, environment: env, rules: rules, hooks: hooks)
+        var refused: [Hash32] = []
+        for candidate in candidates {
+            if builder.gasLeft < TransactionGas.base { break }
+            do {
+                try builder.add(candidate.signed, sender: candidate.sender)
+            } catch {
+                switch error {
+                case .blockFull: continue
+                case .invalid(.nonceTooHigh): continue  // waits for the missing nonce
+                case .invalid: refused.append(candidate.signed.hash)
+                }
+            }
+        }
+        let executed = builder.finish()
+        do {
+            try store.commit(block: Self.record(executed.block, receipts: executed.receipts), state: Self.changes(executed.diff))
+        } catch {
+            // The in-memory state is now ahead of the store: rebuild it from
+            // the last committed block before anything else runs.
+            let reload = reloadState()
+            return .failure(ChainError("cannot commit block \(env.number): \(error)\(reload.map { "; \($0)" } ?? "")"))
+        }
+        let header = executed.block.header
+        headState.withLock { $0 = header }
+        recent.record(header.number, header.hash)
+        if !refused.isEmpty { mempool.remove(refused) }
+        _ = mempool.update(state: stateView, baseFee: rules.nextBaseFee(after: header))
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        let committed = CommittedBlock(block: executed.block, receipts: executed.receipts, buildSeconds: seconds)
+        for listener in listeners.withLock({ $0 }) { listener(committed) }
+        return .success(committed)
+    }
+
+    /// Throws away the in-memory state and loads it again from the store.
+    /// Returns a problem description if that fails too.
+    private func reloadState() -> String? {
+        let fresh = WorldState(blockHashes: { [recent] in recent.hash(of: $0) })
+        do { try Self.loadState(from: store, into: fresh) } catch { return error.description }
+        world = fresh
+        return nil
+    }
+
+    // MARK: Simulation (eth_call, eth_estimateGas)
+
+    /// Runs `tx` on the latest state as if in the next block, changing nothing.
+    public func simulate(_ tx: ExecutableTransaction) -> Result<TransactionOutcome, InvalidTransaction> {
+        queue.sync { simulateOnQueue(tx) }
+    }
+
+    /// `simulate` for callers already on `queue`.
+    func simulateOnQueue(_ tx: ExecutableTransaction) -> Result<TransactionOutcome, InvalidTransaction> {
+        let parent = head
+        var env = BlockEnvironment.child(of: parent, rules: rules, timestamp: parent.timestamp,
+                                         coinbase: parent.coinbase, proposer: parent.proposer)
+        env.gasLimit = max(env.gasLimit, tx.gasLimit)
+        // Calls without a fee run with a zero base fee, as in geth.
+        let baseFee = tx.maxFeePerGas.isZero ? UInt256.zero : env.baseFee
+        let context = BlockContext(coinbase: env.coinbase, number: env.number, timestamp: env.timestamp,
+                                   gasLimit: env.gasLimit, baseFee: baseFee, prevRandao: env.prevRandao,
+                                   chainID: UInt256(rules.chainID))
+        do {
+            return .success(try TransactionExecutor.execute(tx, state: world.state, block: context, simulate: true))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    // MARK: Store conversions
+
+    static func record(_ block: Block, receipts: [Receipt]) -> BlockRecord {
+        var logs: [(address: Address, topics: [Hash32])] = []
+        for r in receipts { for l in r.logs { logs.append((l.address, l.topics)) } }
+        return BlockRecord(number: block.number, hash: block.hash, header: block.header.encoded, body: block.encodedBody,
+                           receipts: Receipt.encodeList(receipts), transactionHashes: block.transactions.map(\.hash),
+                           logs: logs)
+    }
+
+    static func changes(_ diff: StateDiff) -> StateChanges {
+        StateChanges(
+            accounts: diff.accounts.map { u in
+                (u.address, u.account.map { AccountRecord(nonce: $0.nonce, balance: $0.balance, storageRoot: $0.storageRoot, codeHash: $0.codeHash) })
+            },
+            storage: diff.storage, code: diff.code)
+    }
+
+    static func loadState(from store: ChainStore, into world: WorldState) throws(ChainError) {
+        var slots: [Address: [(UInt256, UInt256)]] = [:]
+        var missing: Address?
+        do {
+        try store.forEachStorageSlot { address, key, value in slots[address, default: []].append((key, value)) }
+        try store.forEachAccount { address, account in
+            var code: [UInt8] = []
+            if account.codeHash != Commitments.emptyCodeHash {
+                guard let c = store.code(account.codeHash) else { missing = address; return }
+                code = c
+            }
+            world.load(address, balance: account.balance, nonce: account.nonce, code: code, storage: slots[address] ?? [])
+        }
+        } catch {
+            throw ChainError("the database is damaged: cannot read the state: \(error)")
+        }
+        if let missing { throw ChainError("the database is damaged: the code of \(missing) is missing") }
+    }
+}
+
+/// The hashes of the last 256 blocks, for BLOCKHASH.
+final class RecentHashes: @unchecked Sendable {
+    private let hashes = Mutex<[UInt64: Hash32]>([:])
+
+    func record(_ number: UInt64, _ hash: Hash32) {
+        hashes.withLock { h in
+            h[number] = hash
+            if number >= 256 { h[number - 256] = nil }
+        }
+    }
+
+    func hash(of number: UInt64) -> Hash32 { hashes.withLock { $0[number] ?? .zero } }
+}
+
+/// The committed head state as the mempool sees it.
+public struct StoreStateView: MempoolStateView {
+    let store: ChainStore
+    public func nonce(of address: Address) -> UInt64 { store.account(address)?.nonce ?? 0 }
+    public func balance(of address: Address) -> UInt256 { store.account(address)?.balance ?? .zero }
+}

@@ -1,0 +1,183 @@
+import Foundation
+import Synchronization
+import Logging
+import AthPrimitives
+import AthCrypto
+import AthTypes
+import AthExecution
+import AthMempool
+import AthRPC
+
+/// How a running node makes blocks.
+public enum BlockProduction: Sendable, Equatable {
+    /// One block every interval, with or without transactions.
+    case interval(milliseconds: Int)
+    /// A block as soon as transactions are waiting (dev chains).
+    case instant
+}
+
+/// Everything `Node` needs to start.
+public struct NodeOptions: Sendable {
+    public var home: NodeHome
+    public var config: NodeConfig
+    public var production: BlockProduction
+    public var clientVersion: String
+
+    public init(home: NodeHome, config: NodeConfig, production: BlockProduction, clientVersion: String) {
+        self.home = home; self.config = config; self.production = production; self.clientVersion = clientVersion
+    }
+}
+
+/// A running single-validator node: the chain, block production, JSON-RPC
+/// (HTTP and WebSocket) and Prometheus metrics. Consensus among several
+/// validators arrives with the BFT milestone; until then the node's own
+/// validator key proposes every block.
+public final class Node: @unchecked Sendable {
+    public let chain: Chain
+    let options: NodeOptions
+    let logger: Logger
+    let validator: Address
+    let metrics = MetricsRegistry()
+    let hub = SubscriptionHub()
+    private(set) var api: EthAPI!
+    private var server: RPCServer?
+    private var metricsServer: MetricsServer?
+    private let producerQueue = DispatchQueue(label: "ath.producer")
+    private var timer: DispatchSourceTimer?
+    private let kickPending = Atomic<Bool>(false)
+    private let stopped = Atomic<Bool>(false)
+    private let lastBlockTime = Mutex<Double?>(nil)
+
+    public init(options: NodeOptions, logger: Logger) throws(NodeError) {
+        self.options = options
+        self.logger = logger
+        let genesis = try options.home.loadGenesis()
+        validator = NodeHome.validatorAddress(try options.home.loadValidatorKey())
+        do {
+            chain = try Chain(dataDirectory: options.home.dataDirectory, genesis: genesis,
+                              progress: { logger.info("\($0)") })
+        } catch {
+            throw NodeError(error.description)
+        }
+    }
+
+    /// The RPC port actually bound (useful when the config asks for port 0).
+    public private(set) var rpcPort = 0
+    public private(set) var metricsPort = 0
+
+    public func start() async throws(NodeError) {
+        let head = chain.head
+        logger.info("chain opened", metadata: ["chain_id": "\(chain.rules.chainID)", "height": "\(head.number)",
+                                               "head": "\(head.hash)", "genesis": "\(chain.genesisHash)"])
+        api = EthAPI(chain: chain, clientVersion: options.clientVersion) { [weak self] hash in
+            guard let self else { return }
+            self.hub.publishPendingTransaction(Hex.encode(hash.bytes))
+            if self.options.production == .instant { self.kick() }
+        }
+        registerMetrics()
+        chain.onCommit { [weak self] committed in self?.announce(committed) }
+        let c = options.config
+        let server = RPCServer(host: c.rpcAddress, port: c.rpcPort, handler: api, subscriptions: hub,
+                               limits: RPCLimits(), metrics: metrics)
+        do {
+            try await server.start()
+            rpcPort = server.port ?? c.rpcPort
+        } catch {
+            throw NodeError("cannot listen for JSON-RPC on \(c.rpcAddress):\(c.rpcPort): \(error)")
+        }
+        self.server = server
+        let ms = MetricsServer(host: c.metricsAddress, port: c.metricsPort, registry: metrics)
+        do {
+            try await ms.start()
+            metricsPort = ms.port ?? c.metricsPort
+        } catch {
+            throw NodeError("cannot listen for metrics on \(c.metricsAddress):\(c.metricsPort): \(error)")
+        }
+        metricsServer = ms
+        logger.info("JSON-RPC listening", metadata: ["http": "http://\(c.rpcAddress):\(rpcPort)", "ws": "ws://\(c.rpcAddress):\(rpcPort)"])
+        logger.info("metrics listening", metadata: ["url": "http://\(c.metricsAddress):\(metricsPort)/metrics"])
+        switch options.production {
+        case .interval(let ms):
+            let t = DispatchSource.makeTimerSource(queue: producerQueue)
+            t.schedule(deadline: .now() + .milliseconds(ms), repeating: .milliseconds(ms), leeway: .milliseconds(5))
+            t.setEventHandler { [weak self] in self?.produce() }
+            t.resume()
+            timer = t
+            logger.info("producing a block every \(ms) ms")
+        case .instant:
+            logger.info("producing a block whenever transactions arrive (--instant)")
+            if chain.mempool.stats.pending > 0 { kick() }
+        }
+    }
+
+    /// Stops block production and the servers; committed data is already on disk.
+    public func stop() async {
+        guard !stopped.exchange(true, ordering: .sequentiallyConsistent) else { return }
+        timer?.cancel()
+        producerQueue.sync {}
+        await server?.stop()
+        await metricsServer?.stop()
+        logger.info("stopped", metadata: ["height": "\(chain.head.number)"])
+    }
+
+    private func kick() {
+        guard !kickPending.exchange(true, ordering: .sequentiallyConsistent) else { return }
+        producerQueue.async { [weak self] in
+            guard let self else { return }
+            self.kickPending.store(false, ordering: .sequentiallyConsistent)
+            while !self.stopped.load(ordering: .sequentiallyConsistent) && self.chain.mempool.stats.pending > 0 {
+                let before = self.chain.head.number
+                self.produce()
+                // Nothing could be included (e.g. fee below the base fee): wait for the next arrival.
+                if self.chain.head.number == before || self.chain.head.gasUsed == 0 { break }
+            }
+        }
+    }
+
+    private func produce() {
+        guard !stopped.load(ordering: .sequentiallyConsistent) else { return }
+        let now = UInt64(Date().timeIntervalSince1970)
+        do {
+            try chain.produceBlock(timestamp: now, coinbase: validator, proposer: validator)
+        } catch {
+            logger.critical("block production failed; stopping", metadata: ["error": "\(error)"])
+            stopped.store(true, ordering: .sequentiallyConsistent)
+            timer?.cancel()
+        }
+    }
+
+    private func announce(_ c: CommittedBlock) {
+        let h = c.block.header
+        let now = Date().timeIntervalSince1970
+        let interval = lastBlockTime.withLock { last -> Double? in
+            defer { last = now }
+            return last.map { now - $0 }
+        }
+        metrics.gauge("ath_chain_height", help: "Height of the latest committed block").set(Double(h.number))
+        metrics.counter("ath_chain_transactions_total", help: "Transactions included in committed blocks").increment(by: Double(c.block.transactions.count))
+        metrics.histogram("ath_block_build_seconds", help: "Time to build, execute and commit a block").observe(c.buildSeconds)
+        if let interval { metrics.histogram("ath_block_interval_seconds", help: "Seconds between consecutive blocks").observe(interval) }
+        let stats = chain.mempool.stats
+        metrics.gauge("ath_mempool_pending", help: "Executable transactions in the mempool").set(Double(stats.pending))
+        metrics.gauge("ath_mempool_queued", help: "Future transactions in the mempool").set(Double(stats.queued))
+        metrics.gauge("ath_mempool_bytes", help: "Bytes of transactions in the mempool").set(Double(stats.bytes))
+        if !c.block.transactions.isEmpty || h.number % 10 == 0 {
+            logger.info("block committed", metadata: [
+                "number": "\(h.number)", "txs": "\(c.block.transactions.count)", "gas_used": "\(h.gasUsed)",
+                "base_fee": "\(h.baseFeePerGas)", "hash": "\(c.block.hash)",
+                "ms": "\(Int(c.buildSeconds * 1000))",
+            ])
+        } else {
+            logger.debug("block committed", metadata: ["number": "\(h.number)", "hash": "\(c.block.hash)"])
+        }
+        hub.publishNewHead(api.headJSON(h.number))
+        let logs = api.logsJSON(of: c)
+        if !logs.isEmpty { hub.publishLogs(logs) }
+    }
+
+    private func registerMetrics() {
+        metrics.gauge("ath_chain_height", help: "Height of the latest committed block").set(Double(chain.head.number))
+        _ = metrics.counter("ath_chain_transactions_total", help: "Transactions included in committed blocks")
+        metrics.gauge("ath_mempool_pending", help: "Executable transactions in the mempool").set(0)
+    }
+}

@@ -1,0 +1,218 @@
+import Foundation
+import AthPrimitives
+import AthCrypto
+import AthTypes
+
+/// A node's home directory (ARCHITECTURE.md):
+///
+///     <home>/config/config.toml       settings (ports, block interval, logs)
+///     <home>/config/genesis.json      the chain's genesis
+///     <home>/config/node_key.json     ed25519 key naming the node to peers
+///     <home>/config/validator_key.json  ed25519 consensus key
+///     <home>/data/                    the LMDB environment
+public struct NodeHome: Sendable {
+    public let root: String
+    public var configDirectory: String { root + "/config" }
+    public var dataDirectory: String { root + "/data" }
+    public var configPath: String { configDirectory + "/config.toml" }
+    public var genesisPath: String { configDirectory + "/genesis.json" }
+    public var nodeKeyPath: String { configDirectory + "/node_key.json" }
+    public var validatorKeyPath: String { configDirectory + "/validator_key.json" }
+
+    public init(root: String) { self.root = root }
+
+    /// `--home`, else `$ATH_HOME`, else `~/.ath`.
+    public static func resolve(_ flag: String?) -> NodeHome {
+        if let flag, !flag.isEmpty { return NodeHome(root: flag) }
+        if let env = ProcessInfo.processInfo.environment["ATH_HOME"], !env.isEmpty { return NodeHome(root: env) }
+        return NodeHome(root: NSHomeDirectory() + "/.ath")
+    }
+
+    public var isInitialized: Bool { FileManager.default.fileExists(atPath: genesisPath) }
+
+    /// Writes a new home: config, genesis (checked first), node and
+    /// validator keys (mode 0600), and an empty data directory.
+    public static func initialize(root: String, genesisJSON: [UInt8], config: NodeConfig = NodeConfig()) throws(NodeError) -> NodeHome {
+        let home = NodeHome(root: root)
+        if home.isInitialized { throw NodeError("\(root) is already initialized (\(home.genesisPath) exists)") }
+        do { _ = try Genesis(json: genesisJSON) } catch { throw NodeError("invalid genesis: \(error.description)") }
+        let fm = FileManager.default
+        do {
+            try fm.createDirectory(atPath: home.configDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try fm.createDirectory(atPath: home.dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw NodeError("cannot create \(root): \(error.localizedDescription)")
+        }
+        try write(Array(config.rendered.utf8), to: home.configPath, mode: 0o644)
+        try write(genesisJSON, to: home.genesisPath, mode: 0o644)
+        try write(keyFile(Ed25519PrivateKey.generate(), kind: "node"), to: home.nodeKeyPath, mode: 0o600)
+        try write(keyFile(Ed25519PrivateKey.generate(), kind: "validator"), to: home.validatorKeyPath, mode: 0o600)
+        return home
+    }
+
+    public func loadGenesis() throws(NodeError) -> Genesis {
+        let bytes = try Self.read(genesisPath)
+        do { return try Genesis(json: bytes) } catch { throw NodeError("\(genesisPath): \(error.description)") }
+    }
+
+    public func loadConfig() throws(NodeError) -> NodeConfig {
+        guard FileManager.default.fileExists(atPath: configPath) else { return NodeConfig() }
+        let bytes = try Self.read(configPath)
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw NodeError("\(configPath) is not UTF-8 text") }
+        do { return try NodeConfig(toml: text) } catch { throw NodeError("\(configPath): \(error.description)") }
+    }
+
+    public func loadValidatorKey() throws(NodeError) -> Ed25519PrivateKey { try Self.loadKey(validatorKeyPath) }
+    public func loadNodeKey() throws(NodeError) -> Ed25519PrivateKey { try Self.loadKey(nodeKeyPath) }
+
+    /// The address a validator key stands for: the last 20 bytes of the
+    /// Keccak-256 of its public key. Used as coinbase and proposer.
+    public static func validatorAddress(_ key: Ed25519PrivateKey) -> Address {
+        Address(Keccak256.hash(key.publicKey.bytes).bytes[12...])!
+    }
+
+    static func keyFile(_ key: Ed25519PrivateKey, kind: String) -> [UInt8] {
+        Array("""
+        {
+          "type": "ed25519",
+          "use": "\(kind)",
+          "public_key": "\(Hex.encode(key.publicKey.bytes))",
+          "seed": "\(Hex.encode(key.seed))"
+        }
+
+        """.utf8)
+    }
+
+    static func loadKey(_ path: String) throws(NodeError) -> Ed25519PrivateKey {
+        let bytes = try read(path)
+        guard let obj = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
+              obj["type"] as? String == "ed25519", let seedHex = obj["seed"] as? String,
+              let seed = try? Hex.decode(seedHex), let key = try? Ed25519PrivateKey(seed: seed) else {
+            throw NodeError("\(path) is not an ed25519 key file")
+        }
+        return key
+    }
+
+    static func read(_ path: String) throws(NodeError) -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw NodeError("cannot read \(path)") }
+        guard data.count <= 64 << 20 else { throw NodeError("\(path) is larger than 64 MiB") }
+        return Array(data)
+    }
+
+    /// Writes through a temporary file, fsync and rename, so a crash leaves
+    /// either nothing or the whole file.
+    static func write(_ bytes: [UInt8], to path: String, mode: mode_t) throws(NodeError) {
+        let tmp = path + ".tmp-\(getpid())"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode)
+        guard fd >= 0 else { throw NodeError("cannot write \(path): \(String(cString: strerror(errno)))") }
+        var off = 0
+        let ok = bytes.withUnsafeBytes { b -> Bool in
+            while off < b.count {
+                let n = Foundation.write(fd, b.baseAddress! + off, b.count - off)
+                if n <= 0 { return false }
+                off += n
+            }
+            return fsync(fd) == 0
+        }
+        close(fd)
+        guard ok, rename(tmp, path) == 0 else {
+            unlink(tmp)
+            throw NodeError("cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+}
+
+/// A problem starting or running the node, as one sentence.
+public struct NodeError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Settings from config.toml (a small TOML subset: sections, `key = value`
+/// with strings, integers and booleans, `#` comments).
+public struct NodeConfig: Sendable, Equatable {
+    public var rpcAddress = "127.0.0.1"
+    public var rpcPort = 8545
+    public var metricsAddress = "127.0.0.1"
+    public var metricsPort = 9615
+    public var p2pPort = 26656
+    /// Milliseconds between blocks.
+    public var blockIntervalMs = 1000
+    public var logFormat = "text"
+    public var logLevel = "info"
+
+    public init() {}
+
+    public var rendered: String {
+        """
+        # athd configuration. Every setting may also be given on the command line.
+
+        [rpc]
+        # JSON-RPC over HTTP and WebSocket.
+        address = "\(rpcAddress)"
+        port = \(rpcPort)
+
+        [metrics]
+        # Prometheus metrics at http://address:port/metrics
+        address = "\(metricsAddress)"
+        port = \(metricsPort)
+
+        [p2p]
+        port = \(p2pPort)
+
+        [block]
+        # Milliseconds between blocks.
+        interval_ms = \(blockIntervalMs)
+
+        [log]
+        # text or json
+        format = "\(logFormat)"
+        # trace, debug, info, notice, warning, error, critical
+        level = "\(logLevel)"
+
+        """
+    }
+
+    public init(toml: String) throws(NodeError) {
+        var section = ""
+        for (i, rawLine) in toml.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            var line = Substring(rawLine)
+            if let hash = line.firstIndex(of: "#"), !line[..<hash].contains("\"") { line = line[..<hash] }
+            let t = line.trimmingCharacters(in: .whitespaces)
+            if t.isEmpty { continue }
+            if t.hasPrefix("[") {
+                guard t.hasSuffix("]") else { throw NodeError("line \(i + 1): malformed section header") }
+                section = String(t.dropFirst().dropLast())
+                continue
+            }
+            guard let eq = t.firstIndex(of: "=") else { throw NodeError("line \(i + 1): expected key = value") }
+            let key = t[..<eq].trimmingCharacters(in: .whitespaces)
+            let value = t[t.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+            func str() throws(NodeError) -> String {
+                guard value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") else {
+                    throw NodeError("line \(i + 1): \(section).\(key) must be a quoted string")
+                }
+                return String(value.dropFirst().dropLast())
+            }
+            func int(_ range: ClosedRange<Int>) throws(NodeError) -> Int {
+                guard let n = Int(value), range.contains(n) else {
+                    throw NodeError("line \(i + 1): \(section).\(key) must be an integer in \(range.lowerBound)...\(range.upperBound)")
+                }
+                return n
+            }
+            switch (section, key) {
+            case ("rpc", "address"): rpcAddress = try str()
+            case ("rpc", "port"): rpcPort = try int(0...65535)
+            case ("metrics", "address"): metricsAddress = try str()
+            case ("metrics", "port"): metricsPort = try int(0...65535)
+            case ("p2p", "port"): p2pPort = try int(0...65535)
+            case ("block", "interval_ms"): blockIntervalMs = try int(10...3_600_000)
+            case ("log", "format"):
+                logFormat = try str()
+                guard ["text", "json"].contains(logFormat) else { throw NodeError("line \(i + 1): log.format must be text or json") }
+            case ("log", "level"): logLevel = try str()
+            default: throw NodeError("line \(i + 1): unknown setting \(section.isEmpty ? "" : section + ".")\(key)")
+            }
+        }
+    }
+}

@@ -1,0 +1,88 @@
+"""Starts and stops real `athd` processes for the interop tests."""
+import os
+import re
+import signal
+import subprocess
+import time
+
+from Crypto.Hash import keccak
+from eth_account import Account
+
+CHAIN_ID = 7331
+
+
+def dev_keys(count=10):
+    """The dev chain's well-known keys: key i = keccak256("ath devnet account i")."""
+    out = []
+    for i in range(count):
+        k = keccak.new(digest_bits=256)
+        k.update(f"ath devnet account {i}".encode())
+        out.append(Account.from_key(k.digest()))
+    return out
+
+
+class DevNode:
+    """One `athd dev` process on free ports with its home in `home`."""
+
+    def __init__(self, athd, home, extra=()):
+        self.athd, self.home, self.extra = athd, str(home), list(extra)
+        self.proc = None
+        self.url = self.ws_url = None
+        self.log_path = os.path.join(self.home + ".logs")
+
+    def start(self, timeout=60):
+        os.makedirs(os.path.dirname(self.home) or ".", exist_ok=True)
+        self.log = open(self.log_path, "ab")
+        argv = [self.athd, "dev", "--home", self.home, "--rpc-port", "0", "--metrics-port", "0",
+                "--log-format", "json", *self.extra]
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=self.log)
+        deadline = time.time() + timeout
+        banner = []
+        while time.time() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"athd exited with {self.proc.returncode}; log: {self.read_log()[-2000:]}")
+                continue
+            text = line.decode()
+            banner.append(text)
+            m = re.match(r"JSON-RPC:\s+(http://\S+)", text)
+            if m:
+                self.url = m.group(1)
+            m = re.match(r"WebSocket:\s+(ws://\S+)", text)
+            if m:
+                self.ws_url = m.group(1)
+            m = re.match(r"Metrics:\s+(http://\S+)", text)
+            if m:
+                self.metrics_url = m.group(1)
+                self.banner = "".join(banner)
+                return self
+        raise RuntimeError("athd did not print its banner in time")
+
+    def read_log(self):
+        with open(self.log_path, "r", errors="replace") as f:
+            return f.read()
+
+    def stop(self, timeout=20):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.close_pipes()
+        return self.proc.returncode if self.proc else None
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.close_pipes()
+
+    def close_pipes(self):
+        if self.proc and self.proc.stdout:
+            self.proc.stdout.close()
+        if getattr(self, "log", None):
+            self.log.close()
+            self.log = None
