@@ -59,11 +59,11 @@ let package = Package(
         .target(name: "AthTestSupport", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes"]),
 
         .executableTarget(name: "ath", dependencies: [
-            "AthPrimitives", "AthCrypto", "AthTypes", "AthEVM", "AthExecution", "AthConformance",
+            "AthPrimitives", "AthCrypto", "AthTypes", "AthEVM", "AthExecution", "AthConformance", "AthRPC",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "athd", dependencies: [
-            "AthPrimitives", "AthCrypto", "AthTypes", "AthNode",
+            "AthPrimitives", "AthCrypto", "AthTypes", "AthStorage", "AthNode",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -173,6 +173,64 @@ public final class Chain: @unchecked Sendable {
         return .success(committed)
     }
 
+    /// Checks and applies a block made elsewhere (import, block sync): its
+    /// senders are recovered from the signatures here, it is re-executed on
+    /// the latest state, and committed only if every root matches its header.
+    @discardableResult
+    public func importBlock(header: Header, transactions: [SignedTransaction]) throws(ChainError) -> CommittedBlock {
+        let senders = try Self.recoverSenders(transactions, block: header.number)
+        let block = Block(header: header, transactions: transactions, senders: senders)
+        let result: Result<CommittedBlock, ChainError> = queue.sync {
+            let started = DispatchTime.now().uptimeNanoseconds
+            let parent = head
+            let executed: ExecutedBlock
+            do {
+                executed = try BlockValidator.apply(block, parent: parent, world: world, rules: rules, hooks: hooks)
+            } catch {
+                let reload = reloadState()
+                return .failure(ChainError("block \(header.number) refused: \(error)\(reload.map { "; \($0)" } ?? "")"))
+            }
+            do {
+                try store.commit(block: Self.record(block, receipts: executed.receipts), state: Self.changes(executed.diff))
+            } catch {
+                let reload = reloadState()
+                return .failure(ChainError("cannot commit block \(header.number): \(error)\(reload.map { "; \($0)" } ?? "")"))
+            }
+            headState.withLock { $0 = header }
+            recent.record(header.number, header.hash)
+            _ = mempool.update(state: stateView, baseFee: rules.nextBaseFee(after: header))
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            let committed = CommittedBlock(block: block, receipts: executed.receipts, buildSeconds: seconds)
+            for listener in listeners.withLock({ $0 }) { listener(committed) }
+            return .success(committed)
+        }
+        return try result.get()
+    }
+
+    /// Recovers every sender, in parallel; refuses the block on the first bad signature.
+    static func recoverSenders(_ txs: [SignedTransaction], block: UInt64) throws(ChainError) -> [Address] {
+        let results = UnsafeMutableBufferPointer<Address?>.allocate(capacity: txs.count)
+        results.initialize(repeating: nil)
+        defer { results.deallocate() }
+        let workers = min(max(ProcessInfo.processInfo.activeProcessorCount, 1), 8)
+        let chunk = (txs.count + workers - 1) / max(workers, 1)
+        nonisolated(unsafe) let out = results
+        if !txs.isEmpty {
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                let lo = w * chunk, hi = min(lo + chunk, txs.count)
+                guard lo < hi else { return }
+                for i in lo..<hi { out[i] = try? txs[i].recoverSender() }
+            }
+        }
+        var senders: [Address] = []
+        senders.reserveCapacity(txs.count)
+        for i in 0..<txs.count {
+            guard let s = results[i] else { throw ChainError("block \(block) refused: transaction \(i) has an invalid signature") }
+            senders.append(s)
+        }
+        return senders
+    }
+
     /// Throws away the in-memory state and loads it again from the store.
     /// Returns a problem description if that fails too.
     private func reloadState() -> String? {

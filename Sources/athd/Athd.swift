@@ -13,7 +13,7 @@ struct Athd: AsyncParsableCommand {
         abstract: "The ATH compute chain node.",
         discussion: "Keys, signing, queries and conformance suites are in `ath`.",
         version: version,
-        subcommands: [Dev.self, Init.self, Start.self, Version.self]
+        subcommands: [Dev.self, Init.self, Start.self, Export.self, Import.self, Version.self]
     )
 
     static var clientVersion: String { "athd/v\(version)/linux-\(machine())/swift6" }
