@@ -101,6 +101,8 @@ public final class Chain: @unchecked Sendable {
         }
         headState = Mutex(head)
         var mc = config ?? MempoolConfig(chainID: genesis.chainID, blockGasLimit: genesis.gasLimit)
+        // Over RPC, as in geth: only replay-protected transactions.
+        if config == nil { mc.allowUnprotected = false }
         mc.chainID = genesis.chainID
         mc.blockGasLimit = genesis.gasLimit
         mempool = Mempool(config: mc)

@@ -544,6 +544,9 @@ public final class EthAPI: RPCHandler, @unchecked Sendable {
         } else {
             from = try resolveFilterBound(filter["fromBlock"], head: head)
             to = try resolveFilterBound(filter["toBlock"], head: head)
+            if to >= from, to - from >= UInt64(Self.maxLogBlocks) {
+                throw RPCError(code: -32000, message: "block range greater than \(Self.maxLogBlocks) max")
+            }
             to = min(to, head)
             guard from <= to || from > head else { throw RPCError(code: -32000, message: "invalid block range params") }
             if from > head { return .array([]) }
