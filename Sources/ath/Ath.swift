@@ -6,7 +6,8 @@ struct Ath: ParsableCommand {
         commandName: "ath",
         abstract: "Wallet and tools for the ATH compute chain: keys, transactions, the EVM, conformance suites.",
         version: "0.1.0",
-        subcommands: [Keys.self, Tx.self, EVMCommand.self, Conformance.self]
+        subcommands: [Keys.self, Tx.self, EVMCommand.self, Conformance.self, Balance.self, Send.self,
+                      BlockCommand.self, ReceiptCommand.self, Deploy.self, CallCommand.self, LogsCommand.self]
     )
 }
 

@@ -7,7 +7,7 @@ import Foundation
 struct Tx: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Sign transactions offline and decode raw transactions.",
-        subcommands: [Sign.self, Decode.self]
+        subcommands: [Sign.self, Decode.self, Show.self]
     )
 
     struct Sign: ParsableCommand {

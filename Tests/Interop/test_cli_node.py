@@ -1,0 +1,312 @@
+"""The node-facing `ath` commands (balance, send, block, tx show, receipt, deploy, call, logs)
+against a real `athd dev`, with web3.py as the oracle."""
+import json
+import os
+import socket
+import subprocess
+
+import pytest
+from eth_account import Account
+from web3 import Web3
+
+from athnode import CHAIN_ID, DevNode, dev_keys
+
+TOPIC = "0x" + "ab" * 32
+UNLUCKY = 13
+
+
+def assemble(items):
+    """A tiny assembler: ints are opcodes/immediates, ("push", n, bytes) pushes, ("label", name) marks a
+    JUMPDEST, ("ref", name) is PUSH1 of a label's offset."""
+    out, labels, refs = bytearray(), {}, []
+    for it in items:
+        if isinstance(it, int):
+            out.append(it)
+        elif it[0] == "push":
+            out.append(0x5F + it[1])
+            out += it[2].rjust(it[1], b"\0")
+        elif it[0] == "label":
+            labels[it[1]] = len(out)
+            out.append(0x5B)
+        elif it[0] == "ref":
+            out.append(0x60)
+            refs.append((len(out), it[1]))
+            out.append(0)
+    for pos, name in refs:
+        out[pos] = labels[name]
+    return bytes(out)
+
+
+def p1(n):
+    return ("push", 1, bytes([n]))
+
+
+# With calldata: reverts with Error("unlucky") when word 0 is 13, else stores word 0 in slot 0 and emits
+# LOG1(TOPIC, word 0). Always returns slot 0.
+RUNTIME = assemble([
+    0x36, 0x15, ("ref", "ret"), 0x57,                     # CALLDATASIZE ISZERO PUSH ret JUMPI
+    p1(0), 0x35, 0x80, p1(UNLUCKY), 0x14, ("ref", "rev"), 0x57,  # v = CALLDATALOAD(0); if v == 13 goto rev
+    0x80, p1(0), 0x55,                                    # SSTORE(0, v)
+    p1(0), 0x52,                                          # MSTORE(0, v)
+    ("push", 32, bytes.fromhex(TOPIC[2:])), p1(32), p1(0), 0xA1,  # LOG1(0, 32, TOPIC)
+    ("label", "ret"), p1(0), 0x54, p1(0), 0x52, p1(32), p1(0), 0xF3,  # RETURN(MSTORE(0, SLOAD(0)), 32)
+    ("label", "rev"),
+    ("push", 32, bytes.fromhex("08c379a0").ljust(32, b"\0")), p1(0), 0x52,
+    p1(0x20), p1(4), 0x52, p1(7), p1(36), 0x52,
+    ("push", 32, b"unlucky".ljust(32, b"\0")), p1(68), 0x52,
+    p1(100), p1(0), 0xFD,                                 # REVERT(0, 100)
+])
+# Init code: CODECOPY the runtime (which follows these 11 bytes) to memory and return it.
+INIT = bytes([0x60, len(RUNTIME), 0x80, 0x60, 11, 0x60, 0, 0x39, 0x60, 0, 0xF3]) + RUNTIME
+
+
+def ath_text(wei):
+    whole, frac = divmod(wei, 10**18)
+    frac = str(frac).rjust(18, "0").rstrip("0")
+    return f"{whole}.{frac}" if frac else str(whole)
+
+
+def word(n):
+    return "0x" + n.to_bytes(32, "big").hex()
+
+
+@pytest.fixture(scope="module")
+def node(athd_bin, tmp_path_factory):
+    n = DevNode(athd_bin, tmp_path_factory.mktemp("clinode") / "home", ["--block-time-ms", "200"]).start()
+    yield n
+    assert n.stop() == 0, n.read_log()[-3000:]
+
+
+@pytest.fixture(scope="module")
+def w3(node):
+    return Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 30}))
+
+
+@pytest.fixture(scope="module")
+def keyfiles(tmp_path_factory):
+    d = tmp_path_factory.mktemp("keys")
+    paths = []
+    for i, acct in enumerate(dev_keys(6)):
+        p = d / f"dev{i}.hex"
+        p.write_text("0x" + acct.key.hex().removeprefix("0x") + "\n")
+        paths.append(str(p))
+    return paths
+
+
+@pytest.fixture(scope="module")
+def cli(ath_bin, node):
+    """Runs `ath ARGS --rpc <node>`; returns the CompletedProcess."""
+    def run(*args, rpc=True, env=None):
+        argv = [ath_bin, *args] + (["--rpc", node.url] if rpc else [])
+        return subprocess.run(argv, capture_output=True, text=True, timeout=90, env=env)
+    return run
+
+
+def parse_rows(text):
+    """`label: value` rows as a dict (lines without a colon at the start are skipped)."""
+    rows = {}
+    for line in text.splitlines():
+        if not line.startswith(" ") and ":" in line:
+            k, v = line.split(":", 1)
+            rows[k] = v.strip()
+    return rows
+
+
+def ok(p):
+    assert p.returncode == 0, p.stderr
+    return p.stdout
+
+
+def ok_json(p):
+    return json.loads(ok(p))
+
+
+def fails(p, text):
+    assert p.returncode == 1, p.stdout
+    msg = p.stderr.strip()
+    assert text in msg, msg
+    assert len(msg.splitlines()) == 1, msg
+    return msg
+
+
+@pytest.fixture(scope="module")
+def contract(cli, keyfiles, w3):
+    out = ok_json(cli("deploy", INIT.hex(), "--private-key-file", keyfiles[3], "--json"))
+    assert out["status"] == "success"
+    return Web3.to_checksum_address(out["contractAddress"])
+
+
+def test_balance_matches_node(cli, w3):
+    a = dev_keys(1)[0].address
+    out = ok_json(cli("balance", a.lower(), "--json"))
+    wei = w3.eth.get_balance(a)
+    assert out == {"address": a, "balance": str(wei), "balanceATH": ath_text(wei),
+                   "nonce": w3.eth.get_transaction_count(a)}
+    rows = parse_rows(ok(cli("balance", a)))
+    assert rows == {"address": a, "balance": f"{ath_text(wei)} ATH ({wei} wei)", "nonce": str(out["nonce"])}
+
+
+def test_send_eip1559_with_key_file_to_the_wei(cli, w3, keyfiles):
+    sender, to = dev_keys(2)[1].address, Account.create().address
+    before = w3.eth.get_balance(sender)
+    out = ok_json(cli("send", "--private-key-file", keyfiles[1], "--to", to, "--value", "1.5ath", "--json"))
+    r = w3.eth.get_transaction_receipt(out["hash"])
+    assert out["status"] == "success" and r["status"] == 1
+    assert out["blockNumber"] == r["blockNumber"] and out["gasUsed"] == r["gasUsed"] == 21000
+    assert out["from"] == sender and out["blockHash"] == r["blockHash"].to_0x_hex()
+    assert w3.eth.get_balance(to) == 15 * 10**17
+    assert w3.eth.get_balance(sender) == before - 15 * 10**17 - 21000 * r["effectiveGasPrice"]
+    tx = w3.eth.get_transaction(out["hash"])
+    block = w3.eth.get_block(r["blockNumber"] - 1)
+    assert tx["type"] == 2 and tx["maxPriorityFeePerGas"] == w3.eth.max_priority_fee
+    assert tx["maxFeePerGas"] == 2 * block["baseFeePerGas"] + tx["maxPriorityFeePerGas"]
+
+
+def test_legacy_send_human_output(cli, w3, keyfiles):
+    to = Account.create().address
+    out = ok(cli("send", "--private-key-file", keyfiles[2], "--to", to, "--value", "100gwei", "--legacy"))
+    rows = parse_rows(out)
+    h = rows["hash"]
+    assert rows["status"] == "success" and rows["gas used"] == "21000" and rows["block"].isdigit()
+    assert w3.eth.get_transaction(h)["type"] == 0
+    assert w3.eth.get_balance(to) == 100 * 10**9
+
+
+def test_send_from_keystore_and_no_wait(cli, ath, password_file, w3):
+    acct = dev_keys(5)[4]
+    keyhex = ath.home.parent / "k.hex"
+    keyhex.write_text(acct.key.hex())
+    pw = password_file("pw")
+    ok(ath("keys", "import", str(keyhex), "--raw-hex", "--light-kdf", "--password-file", pw))
+    to = Account.create().address
+    out = ok_json(cli("send", "--from", acct.address, "--password-file", pw, "--home", str(ath.home),
+                      "--to", to, "--value", "7", "--no-wait", "--json"))
+    assert out["status"] == "pending"
+    r = w3.eth.wait_for_transaction_receipt(out["hash"], timeout=30, poll_latency=0.05)
+    assert r["status"] == 1 and w3.eth.get_balance(to) == 7
+    wrong = password_file("nope", name="wrong")
+    p = cli("send", "--from", acct.address, "--password-file", wrong, "--home", str(ath.home), "--to", to, "--value", "1")
+    fails(p, "wrong password")
+    p = cli("send", "--from", dev_keys(1)[0].address, "--private-key-file", str(keyhex), "--to", to)
+    fails(p, f"belongs to {acct.address}, not to --from")
+
+
+def test_block_by_number_hash_and_latest(cli, w3, keyfiles):
+    out = ok_json(cli("send", "--private-key-file", keyfiles[0], "--to", Account.create().address, "--value", "1", "--json"))
+    n = out["blockNumber"]
+    expected = w3.eth.get_block(n)
+    by_number = ok_json(cli("block", str(n), "--json"))
+    by_hash = ok_json(cli("block", expected["hash"].to_0x_hex(), "--json"))
+    assert by_number == by_hash
+    assert by_number["hash"] == expected["hash"].to_0x_hex() and int(by_number["number"], 16) == n
+    assert by_number["transactions"] == [t.to_0x_hex() for t in expected["transactions"]]
+    assert out["hash"] in by_number["transactions"]
+    full = ok_json(cli("block", hex(n), "--full", "--json"))
+    assert [t["hash"] for t in full["transactions"]] == by_number["transactions"]
+    human = ok(cli("block", str(n)))
+    assert f"number:" in human and expected["hash"].to_0x_hex() in human and out["hash"] in human
+    latest = ok_json(cli("block", "--json"))
+    assert int(latest["number"], 16) >= n
+    fails(cli("block", "99999999"), "block 99999999 not found")
+
+
+def test_tx_show_and_receipt(cli, w3, keyfiles):
+    to = Account.create().address
+    out = ok_json(cli("send", "--private-key-file", keyfiles[0], "--to", to, "--value", "3", "--json"))
+    h = out["hash"]
+    shown = ok_json(cli("tx", "show", h, "--json"))
+    tx = w3.eth.get_transaction(h)
+    assert shown["hash"] == h and Web3.to_checksum_address(shown["to"]) == to and int(shown["value"], 16) == 3
+    assert int(shown["nonce"], 16) == tx["nonce"] and int(shown["blockNumber"], 16) == tx["blockNumber"]
+    human = ok(cli("tx", "show", h))
+    assert to in human and dev_keys(1)[0].address in human and "3 wei" in human
+    receipt = ok_json(cli("receipt", h, "--json"))
+    r = w3.eth.get_transaction_receipt(h)
+    assert receipt["status"] == "0x1" and int(receipt["gasUsed"], 16) == r["gasUsed"]
+    assert receipt["contractAddress"] is None and receipt["logs"] == []
+    human = ok(cli("receipt", h))
+    assert "status:" in human and "success" in human
+
+
+def test_deploy_raw_hex_file_and_artifact(cli, w3, keyfiles, contract, tmp_path):
+    assert w3.eth.get_code(contract) == RUNTIME
+    hexfile = tmp_path / "code.hex"
+    hexfile.write_text(INIT.hex() + "\n")
+    out = ok(cli("deploy", str(hexfile), "--private-key-file", keyfiles[3]))
+    addr = parse_rows(out)["contract"]
+    assert w3.eth.get_code(addr) == RUNTIME
+    artifact = tmp_path / "A.json"
+    artifact.write_text(json.dumps({"abi": [], "bytecode": {"object": INIT.hex()}}))
+    out = ok_json(cli("deploy", str(artifact), "--private-key-file", keyfiles[3], "--json"))
+    r = w3.eth.get_transaction_receipt(out["hash"])
+    assert out["contractAddress"] == r["contractAddress"] and w3.eth.get_code(r["contractAddress"]) == RUNTIME
+    needs_args = tmp_path / "B.json"
+    needs_args.write_text(json.dumps({"abi": [{"type": "constructor", "inputs": [{"type": "uint256"}]}],
+                                      "bytecode": "0x" + INIT.hex()}))
+    fails(cli("deploy", str(needs_args), "--private-key-file", keyfiles[3]), "--args-hex")
+    fails(cli("deploy", "zz-not-hex", "--private-key-file", keyfiles[3]), "neither hex init code nor a readable file")
+
+
+def test_call_send_data_and_revert(cli, w3, keyfiles, contract):
+    assert ok(cli("call", "--to", contract)).strip() == word(0)
+    out = ok_json(cli("send", "--private-key-file", keyfiles[3], "--to", contract, "--data", word(42), "--json"))
+    assert out["status"] == "success"
+    assert ok(cli("call", "--to", contract, "--data", "0x")).strip() == word(42)
+    assert ok_json(cli("call", "--to", contract, "--from", dev_keys(1)[0].address, "--json")) == {"result": word(42)}
+    fails(cli("call", "--to", contract, "--data", word(UNLUCKY)), "execution reverted: unlucky")
+    # A transaction that reverts on chain: mined with status 0, reported, exit 1.
+    p = cli("send", "--private-key-file", keyfiles[3], "--to", contract, "--data", word(UNLUCKY), "--gas-limit", "100000")
+    fails(p, "failed (status 0)")
+    assert "status:" in p.stdout and "failed" in p.stdout
+
+
+def test_logs_filters(cli, w3, keyfiles, contract):
+    out = ok_json(cli("send", "--private-key-file", keyfiles[3], "--to", contract, "--data", word(7), "--json"))
+    n = out["blockNumber"]
+    lines = ok(cli("logs", "--address", contract, "--from-block", str(n), "--to-block", str(n))).splitlines()
+    assert len(lines) == 1
+    assert f"block={n} " in lines[0] and f"tx={out['hash']}" in lines[0] and f"topics=[{TOPIC}]" in lines[0]
+    assert f"data={word(7)}" in lines[0]
+    expected = w3.eth.get_logs({"fromBlock": 0, "toBlock": "latest", "address": contract})
+    listed = ok_json(cli("logs", "--address", contract, "--json"))
+    assert [l["transactionHash"] for l in listed] == [l["transactionHash"].to_0x_hex() for l in expected]
+    assert len(listed) >= 1
+    assert ok_json(cli("logs", "--address", contract, "--topic", TOPIC, "--json")) == listed
+    assert ok_json(cli("logs", "--topic", "_", "--topic", TOPIC, "--json")) == []
+    assert ok_json(cli("logs", "--address", Account.create().address, "--json")) == []
+
+
+def test_errors_are_one_sentence(cli, ath_bin, node, keyfiles):
+    fails(cli("balance", "0x1234"), "address is not 20 bytes of hex")
+    fails(cli("send", "--private-key-file", "/nonexistent/key", "--to", dev_keys(1)[0].address), "/nonexistent/key")
+    unknown = "0x" + "11" * 32
+    fails(cli("tx", "show", unknown), f"transaction {unknown} not found")
+    fails(cli("receipt", unknown), "no receipt")
+    # A nonce gap keeps the transaction out of blocks: the wait gives up with a clear message.
+    gapped = dev_keys(6)[5].address
+    nonce = int(ok_json(cli("balance", gapped, "--json"))["nonce"]) + 5
+    p = cli("send", "--private-key-file", keyfiles[5], "--to", gapped, "--nonce", str(nonce), "--timeout", "1")
+    fails(p, "no receipt arrived within 1 s; check later with `ath receipt 0x")
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    dead = f"http://127.0.0.1:{port}"
+    p = subprocess.run([ath_bin, "balance", dev_keys(1)[0].address, "--rpc", dead], capture_output=True, text=True)
+    fails(p, f"cannot reach node at {dead}: connection refused")
+    # ATH_RPC is used when --rpc is absent.
+    env = dict(os.environ, ATH_RPC=dead)
+    fails(cli("block", rpc=False, env=env), f"cannot reach node at {dead}")
+    env = dict(os.environ, ATH_RPC=node.url)
+    assert ok_json(cli("balance", dev_keys(1)[0].address, "--json", rpc=False, env=env))["balance"]
+    # A node error comes back as the node's message.
+    poor = Account.create()
+    fails(cli("send", "--private-key-file", write_key(poor, node), "--to", dev_keys(1)[0].address, "--value", "1ath"),
+          "cannot estimate gas")
+
+
+def write_key(acct, node):
+    path = node.home + ".poor.hex"
+    with open(path, "w") as f:
+        f.write(acct.key.hex())
+    return path
