@@ -104,6 +104,46 @@ import Testing
         }
     }
 
+    @Test func expect100ContinueGetsAnInterimAnswer() async throws {
+        try await withServer { _, port in
+            let connection = try await TestConnection.connect(port: port)
+            let body = #"{"jsonrpc":"2.0","id":1,"method":"add","params":[7]}"#
+            try await connection.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\nExpect: 100-continue\r\n\r\n")
+            #expect(try await connection.readHTTPResponse().status == 100)
+            try await connection.send(body)
+            #expect(try await connection.readHTTPResponse().json?["result"] == 7)
+            await connection.close()
+        }
+    }
+
+    @Test func connectionsPastTheLimitAreClosed() async throws {
+        var limits = RPCLimits()
+        limits.maxConnections = 2
+        try await withServer(limits: limits) { _, port in
+            var open: [TestConnection] = []
+            for _ in 0..<2 {
+                let connection = try await TestConnection.connect(port: port)
+                try await connection.send(httpPost(#"{"jsonrpc":"2.0","id":1,"method":"add","params":[1]}"#))
+                #expect(try await connection.readHTTPResponse().status == 200)
+                open.append(connection)
+            }
+            let third = try await TestConnection.connect(port: port)
+            #expect(try await third.readToClose().isEmpty)
+            await open[0].close()
+            // A slot frees up once a connection closes.
+            var served = false
+            for _ in 0..<100 where !served {
+                guard let retry = try? await TestConnection.connect(port: port) else { continue }
+                try? await retry.send(httpPost(#"{"jsonrpc":"2.0","id":1,"method":"add","params":[2]}"#))
+                served = (try? await retry.readHTTPResponse().status) == 200
+                await retry.close()
+                if !served { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(served)
+            await open[1].close()
+        }
+    }
+
     @Test func getOptionsAndOtherMethods() async throws {
         try await withServer { _, port in
             let connection = try await TestConnection.connect(port: port)

@@ -71,6 +71,14 @@ struct PublishingHandler: RPCHandler {
         #expect(captured.messages.count == 2)
     }
 
+    @Test func directSubscribeDeliversAtOnce() throws {
+        let id = try hub.subscribe(params: ["newPendingTransactions", false], context: wsContext())
+        hub.publishPendingTransaction("0xabc")
+        #expect(captured.messages == [
+            #"{"jsonrpc":"2.0","method":"eth_subscription","params":{"subscription":"\#(id)","result":"0xabc"}}"#,
+        ])
+    }
+
     @Test func logsMatchAddressesAndPositionalTopicsIgnoringCase() async throws {
         let a = "0x" + String(repeating: "aa", count: 20)
         let b = "0x" + String(repeating: "bb", count: 20)

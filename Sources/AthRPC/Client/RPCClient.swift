@@ -35,7 +35,8 @@ public final class RPCClient: Sendable {
 
     /// - Parameters:
     ///   - url: `http://host[:port][/path]` (port 80 when absent).
-    ///   - timeout: how long one call may take, connecting included.
+    ///   - timeout: how long the node may take to answer one call (opening a
+    ///     connection has its own 10 s limit).
     ///   - maxResponseBytes: the largest answer accepted.
     public init(url: String, timeout: Duration = .seconds(30), maxResponseBytes: Int = 128 * 1024 * 1024,
                 group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws(RPCClientError) {
@@ -105,6 +106,15 @@ public final class RPCClient: Sendable {
         w.write(params)
         w.bytes.append(UInt8(ascii: "}"))
         let body = w.bytes
+        return exchange(body, retry: true).flatMapThrowing { reply in
+            try Self.decode(reply, id: id)
+        }
+    }
+
+    /// Sends one request body and waits for the reply. When the request never
+    /// left (the kept-alive connection had closed under us) it is sent once
+    /// more on a fresh connection; a request that was sent is never resent.
+    private func exchange(_ body: [UInt8], retry: Bool) -> EventLoopFuture<ClientReply> {
         let endpoint = self.endpoint
         let timeout = self.timeout
         let url = self.url
@@ -120,18 +130,33 @@ public final class RPCClient: Sendable {
             var buffer = channel.allocator.buffer(capacity: body.count)
             buffer.writeBytes(body)
             let timer = channel.eventLoop.scheduleTask(in: timeout) {
+                // Drop the connection first so no later call picks it up; fail before
+                // closing so the caller sees the timeout, not the close.
+                self.forget(channel, close: false)
                 promise.fail(RPCClientError.timedOut(url: url, seconds: seconds))
                 channel.close(promise: nil)
             }
             promise.futureResult.whenComplete { _ in timer.cancel() }
-            // A second completion of the promise (write failure after the handler failed it) is ignored by NIO.
-            channel.writeAndFlush(ClientRequest(head: head, body: buffer, promise: promise)).whenFailure { error in
-                promise.fail(RPCClientError.connectionLost(url: url, reason: "\(error)"))
-            }
-            return promise.futureResult
-        }.flatMapThrowing { reply in
-            try Self.decode(reply, id: id)
+            // NIO ignores a second completion of `promise` (the handler may fail it too).
+            return channel.writeAndFlush(ClientRequest(head: head, body: buffer, promise: promise))
+                .map { true }
+                .recover { _ in false }
+                .flatMap { sent in
+                    if sent { return promise.futureResult }
+                    let error = RPCClientError.connectionLost(url: url, reason: "the connection closed before the request was sent")
+                    promise.fail(error)
+                    self.forget(channel)
+                    return retry ? self.exchange(body, retry: false) : channel.eventLoop.makeFailedFuture(error)
+                }
         }
+    }
+
+    /// Drops a connection that turned out to be closed.
+    private func forget(_ channel: any Channel, close: Bool = true) {
+        state.withLock { s in
+            if case .connected(let current) = s.connection, current === channel { s.connection = .none }
+        }
+        if close { channel.close(promise: nil) }
     }
 
     /// The open connection, or a new one.

@@ -120,7 +120,7 @@ public struct RPCDispatcher: Sendable {
         let result: Result<JSON, RPCError>
         if let hub = subscriptions, request.method == "eth_subscribe" {
             do {
-                let id = try hub.subscribe(params: request.params, context: context)
+                let id = try hub.subscribe(params: request.params, context: context, hold: true)
                 released.append(id)
                 result = .success(.string(id))
             } catch { result = .failure(error) }

@@ -1,5 +1,7 @@
 /// Bounds the RPC server enforces on every connection.
 public struct RPCLimits: Sendable {
+    /// Most connections open at once (HTTP and WebSocket); more are closed on accept.
+    public var maxConnections: Int
     /// Largest HTTP request body; larger ones get HTTP 413 (geth: 5 MiB).
     public var maxBodyBytes: Int
     /// Largest WebSocket message, fragments aggregated.
@@ -19,13 +21,15 @@ public struct RPCLimits: Sendable {
     /// progress) is closed (geth: 120 s).
     public var httpIdleTimeoutSeconds: Int64
 
-    public init(maxBodyBytes: Int = 5 * 1024 * 1024,
+    public init(maxConnections: Int = 4096,
+                maxBodyBytes: Int = 5 * 1024 * 1024,
                 maxFrameBytes: Int = 5 * 1024 * 1024,
                 maxBatchItems: Int = 1000,
                 maxConcurrentRequestsPerConnection: Int = 64,
                 maxPendingNotifications: Int = 10_000,
                 webSocketPingIntervalSeconds: Int64 = 30,
                 httpIdleTimeoutSeconds: Int64 = 120) {
+        self.maxConnections = maxConnections
         self.maxBodyBytes = maxBodyBytes
         self.maxFrameBytes = maxFrameBytes
         self.maxBatchItems = maxBatchItems

@@ -75,6 +75,11 @@ final class HTTPRPCHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
             let capacity = min(declared ?? 1024, limits.maxBodyBytes)
             state = .receiving(head, context.channel.allocator.buffer(capacity: capacity))
+            if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
+                // curl waits a second for this before sending bodies over 1 KiB.
+                let interim = HTTPResponseHead(version: head.version, status: .continue)
+                context.writeAndFlush(wrapOutboundOut(.head(interim)), promise: nil)
+            }
         case .GET, .HEAD: state = .answering(head, .info, discarded: 0)
         case .OPTIONS: state = .answering(head, .options, discarded: 0)
         default: state = .answering(head, .methodNotAllowed, discarded: 0)

@@ -85,9 +85,12 @@ public final class RPCServer: Sendable {
         for connection in connections { try? await connection.close() }
     }
 
-    /// Sets up one accepted connection (runs on its event loop).
+    /// Sets up one accepted connection (runs on its event loop); past
+    /// `limits.maxConnections` it throws, and NIO closes the connection.
     private func configure(_ channel: any Channel) throws {
-        let id = state.withLock { s -> UInt64 in
+        let maxConnections = limits.maxConnections
+        let id = try state.withLock { (s: inout State) throws(RPCServerError) -> UInt64 in
+            guard s.connections.count < maxConnections else { throw .tooManyConnections(limit: maxConnections) }
             let id = s.nextConnectionID
             s.nextConnectionID += 1
             s.connections[id] = channel

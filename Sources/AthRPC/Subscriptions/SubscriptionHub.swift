@@ -49,9 +49,14 @@ public final class SubscriptionHub: Sendable {
 
     /// Handles `eth_subscribe` params (`["newHeads"]`, `["logs", filter]`,
     /// `["newPendingTransactions"]`) and returns the new subscription id
-    /// ("0x" + 16 hex digits). The subscription is held (notifications queue)
-    /// until the transport releases it after writing the response.
+    /// ("0x" + 16 hex digits); notifications start at once. (The server's own
+    /// path holds them until the answer carrying the id has been written.)
     public func subscribe(params: JSON, context: RPCRequestContext) throws(RPCError) -> String {
+        try subscribe(params: params, context: context, hold: false)
+    }
+
+    /// `hold`: queue notifications until the transport calls `release` on the sink.
+    func subscribe(params: JSON, context: RPCRequestContext, hold: Bool) throws(RPCError) -> String {
         guard let sink = context.notifications else { throw .notificationsNotSupported }
         let kind = try Self.kind(from: params)
         let connection = context.connectionID
@@ -62,7 +67,7 @@ public final class SubscriptionHub: Sendable {
             }
             var id = Self.newID()
             while s.contains(id) { id = Self.newID() }
-            sink.hold(id)
+            if hold { sink.hold(id) }
             let sub = Subscription(id: id, kind: kind, sink: sink)
             switch kind {
             case .newHeads: s.heads[id] = sub

@@ -49,15 +49,18 @@ final class TestConnection {
     }
 
     static func connect(port: Int, autoRead: Bool = true) async throws -> TestConnection {
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        // The collector goes in before the channel is active, so nothing the server sends
+        // (or an immediate close) is missed.
+        let (channel, collector) = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.autoRead, value: autoRead)
             .channelOption(.allowRemoteHalfClosure, value: false)
-            .connect(host: "127.0.0.1", port: port).get()
-        let collector = try await channel.eventLoop.submit {
-            let c = Collector()
-            try channel.pipeline.syncOperations.addHandler(c)
-            return NIOLoopBound(c, eventLoop: channel.eventLoop)
-        }.get()
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let c = Collector()
+                    try channel.pipeline.syncOperations.addHandler(c)
+                    return (channel, NIOLoopBound(c, eventLoop: channel.eventLoop))
+                }
+            }
         return TestConnection(channel: channel, collector: collector)
     }
 
