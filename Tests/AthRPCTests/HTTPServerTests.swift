@@ -144,6 +144,17 @@ import Testing
         }
     }
 
+    @Test func silentConnectionsAreClosed() async throws {
+        var limits = RPCLimits()
+        limits.httpIdleTimeoutSeconds = 1
+        try await withServer(limits: limits) { _, port in
+            let connection = try await TestConnection.connect(port: port)
+            try await connection.send(httpPost(#"{"jsonrpc":"2.0","id":1,"method":"add","params":[1]}"#))
+            #expect(try await connection.readHTTPResponse().status == 200)
+            #expect(try await connection.readToClose(timeout: .seconds(5)).isEmpty)
+        }
+    }
+
     @Test func getOptionsAndOtherMethods() async throws {
         try await withServer { _, port in
             let connection = try await TestConnection.connect(port: port)

@@ -117,6 +117,18 @@ import Testing
         }
     }
 
+    @Test func idleConnectionsArePingedThenDropped() async throws {
+        var limits = RPCLimits()
+        limits.webSocketPingIntervalSeconds = 1
+        try await withServer(limits: limits) { _, port in
+            let ws = try await WebSocketTestClient.connect(port: port)
+            let ping = try await ws.receiveFrame()
+            #expect(ping.opcode == WebSocketTestClient.ping)
+            // No pong, nothing else: after two silent intervals the server gives up.
+            #expect(try await ws.connection.readToClose(timeout: .seconds(5)).isEmpty)
+        }
+    }
+
     @Test func concurrentCallsOnOneConnectionAllAnswered() async throws {
         try await withServer { _, port in
             let ws = try await WebSocketTestClient.connect(port: port)

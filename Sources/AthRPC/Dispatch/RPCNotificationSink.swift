@@ -24,7 +24,8 @@ public final class RPCNotificationSink: Sendable {
     /// - Parameters:
     ///   - deliver: queues one complete message on the connection; returns false
     ///     when the connection is gone or refuses more (then the sink closes).
-    ///     Called with the sink's lock held: it must not call back into the sink.
+    ///     Called with the sink's lock held, so it must only queue: it must not
+    ///     write or close synchronously, or call anything that could reach the sink.
     ///   - close: drops the connection (used when held notifications overflow).
     public init(connectionID: UInt64, deliver: @escaping @Sendable ([UInt8]) -> Bool,
                 close: @escaping @Sendable () -> Void = {}) {

@@ -73,7 +73,7 @@ final class HTTPRPCHandler: ChannelInboundHandler, RemovableChannelHandler {
                 reject(context, head)
                 return
             }
-            let capacity = min(declared ?? 1024, limits.maxBodyBytes)
+            let capacity = max(0, min(declared ?? 1024, limits.maxBodyBytes))
             state = .receiving(head, context.channel.allocator.buffer(capacity: capacity))
             if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
                 // curl waits a second for this before sending bodies over 1 KiB.

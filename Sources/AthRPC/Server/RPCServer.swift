@@ -132,16 +132,21 @@ public final class RPCServer: Sendable {
     private func configureWebSocket(_ channel: any Channel, id: UInt64, remote: String?) throws {
         let outbox = NotificationOutbox(limit: limits.maxPendingNotifications)
         let allocator = channel.allocator
+        // `deliver` runs under the sink's lock, so it only queues work on the event loop: a
+        // synchronous write or close could fail and re-enter the sink (channelInactive) on this thread.
+        // Queued closures run in submission order, which is the sink's order.
+        let loop = channel.eventLoop
         let sink = RPCNotificationSink(connectionID: id, deliver: { bytes in
             guard outbox.reserve() else {
-                channel.close(promise: nil)
+                loop.execute { channel.close(promise: nil) }
                 return false
             }
             var buffer = allocator.buffer(capacity: bytes.count)
             buffer.writeBytes(bytes)
-            channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: buffer)).whenComplete { _ in outbox.release() }
+            let frame = WebSocketFrame(fin: true, opcode: .text, data: buffer)
+            loop.execute { channel.writeAndFlush(frame).whenComplete { _ in outbox.release() } }
             return true
-        }, close: { channel.close(promise: nil) })
+        }, close: { loop.execute { channel.close(promise: nil) } })
         webSocketConnections.increment()
         let gauge = webSocketConnections
         channel.closeFuture.whenComplete { _ in gauge.decrement() }
