@@ -1,3 +1,4 @@
+import Dispatch
 import AthPrimitives
 import AthCrypto
 import AthTypes
@@ -172,14 +173,26 @@ public final class BlockBuilder {
 
     /// Runs the end-of-block calls, folds the state changes into the tries
     /// and seals the header.
-    public func finish() -> ExecutedBlock {
+    public func finish(knownTransactionsRoot: Hash32? = nil) -> ExecutedBlock {
         hooks.endBlock(SystemCaller(state: world.state, block: context))
-        let (stateRoot, diff) = world.commit()
+        // The state tries and the list roots are independent: fold them on two threads.
+        nonisolated(unsafe) var committed: (root: Hash32, diff: StateDiff)?
+        nonisolated(unsafe) var lists: (tx: Hash32, receipts: Hash32)?
+        nonisolated(unsafe) let world = self.world
+        let txs = self.transactions, receipts = self.receipts
+        DispatchQueue.concurrentPerform(iterations: 2) { part in
+            if part == 0 {
+                committed = world.commit()
+            } else {
+                lists = (knownTransactionsRoot ?? MerklePatriciaTrie.orderedRoot(txs.map(\.encoded)),
+                         MerklePatriciaTrie.orderedRoot(receipts.map(\.encoded)))
+            }
+        }
+        let (stateRoot, diff) = committed!
         var bloom = Bloom()
         for r in receipts { bloom.formUnion(r.bloom) }
         let header = Header(parentHash: environment.parentHash, coinbase: environment.coinbase, stateRoot: stateRoot,
-                            transactionsRoot: MerklePatriciaTrie.orderedRoot(transactions.map(\.encoded)),
-                            receiptsRoot: MerklePatriciaTrie.orderedRoot(receipts.map(\.encoded)),
+                            transactionsRoot: lists!.tx, receiptsRoot: lists!.receipts,
                             logsBloom: bloom, number: environment.number, gasLimit: environment.gasLimit,
                             gasUsed: gasUsed, timestamp: environment.timestamp, extraData: environment.extraData,
                             mixHash: environment.prevRandao, baseFeePerGas: environment.baseFee,
@@ -238,7 +251,7 @@ public enum BlockValidator {
                 }
             }
         }
-        let executed = builder.finish()
+        let executed = builder.finish(knownTransactionsRoot: txRoot)
         let c = executed.block.header
         guard c.gasUsed == h.gasUsed else { throw .gasUsed(header: h.gasUsed, computed: c.gasUsed) }
         guard c.receiptsRoot == h.receiptsRoot else { throw .mismatch(field: "receipts root", header: h.receiptsRoot, computed: c.receiptsRoot) }

@@ -64,22 +64,29 @@ extension MerklePatriciaTrie {
         let sorted = pairs.sorted { a, b in
             a.key == b.key ? a.value.lexicographicallyPrecedes(b.value) : a.key.lexicographicallyPrecedes(b.key)
         }
-        var trie = MerklePatriciaTrie()
+        // Of repeated keys the last (greatest value) wins.
+        var entries: [(path: [UInt8], value: [UInt8])] = []
+        entries.reserveCapacity(sorted.count)
         for pair in sorted where !pair.value.isEmpty {
-            trie.insert(key: pair.key, value: pair.value)
+            let path = Nibbles.path(of: pair.key)
+            if let last = entries.last, last.path == path { entries[entries.count - 1].value = pair.value } else {
+                entries.append((path, pair.value))
+            }
         }
-        return trie.rootHash
+        return SortedTrieBuilder.root(entries)
     }
 
     /// The root of the list `values` keyed by each position's RLP encoding:
     /// the transactions, receipts and withdrawals roots of a block header.
     public static func orderedRoot(_ values: [[UInt8]]) -> Hash32 {
-        var trie = MerklePatriciaTrie()
-        for (index, value) in values.enumerated() {
+        var entries: [(path: [UInt8], value: [UInt8])] = []
+        entries.reserveCapacity(values.count)
+        for (index, value) in values.enumerated() where !value.isEmpty {
             var key = RLPWriter(capacity: 9)
             key.append(UInt64(index))
-            trie.insert(key: key.bytes, value: value)
+            entries.append((Nibbles.path(of: key.bytes), value))
         }
-        return trie.rootHash
+        entries.sort { $0.path.lexicographicallyPrecedes($1.path) }
+        return SortedTrieBuilder.root(entries)
     }
 }

@@ -162,6 +162,29 @@ import Testing
         #expect(trie.get(key: [0x80]) == [0x00, 0xaa])
     }
 
+    /// The one-pass builder behind `root(of:)` and `orderedRoot` agrees with
+    /// incremental insertion on random keys of mixed lengths, including keys
+    /// that are prefixes of others and values short enough to be inlined.
+    @Test func oneShotRootMatchesIncrementalInsertion() {
+        var rng = SplitMix64(seed: 99)
+        var mismatches = 0
+        for round in 0..<300 {
+            var pairs: [(key: [UInt8], value: [UInt8])] = []
+            var trie = MerklePatriciaTrie()
+            let n = 1 + Int(rng.next() % 60)
+            for _ in 0..<n {
+                let length = Int(rng.next() % 5)
+                let key = (0..<length).map { _ in UInt8(rng.next() % (round % 2 == 0 ? 4 : 256)) }
+                let value = (0..<(1 + Int(rng.next() % 40))).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+                pairs.removeAll { $0.key == key }
+                pairs.append((key, value))
+            }
+            for p in pairs { trie.insert(key: p.key, value: p.value) }
+            if MerklePatriciaTrie.root(of: pairs) != trie.rootHash { mismatches += 1 }
+        }
+        #expect(mismatches == 0)
+    }
+
     @Test func iterationWalksKeysInOrder() {
         var trie = MerklePatriciaTrie()
         for k in ["cat", "doge", "wallace", "do", "d"] { trie.insert(key: utf8(k), value: utf8(k)) }
