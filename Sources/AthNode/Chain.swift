@@ -67,7 +67,7 @@ public final class Chain: @unchecked Sendable {
 
         let head: Header
         if let stored = store.head {
-            guard let g = store.meta(Self.genesisKey), g == genesisHash.bytes else {
+            guard let g = store.meta(Self.genesisKey), g == Self.identity(genesisHash, genesis.chainID) else {
                 throw ChainError("the database in \(dataDirectory) belongs to another chain: its genesis differs from this genesis file")
             }
             guard let raw = store.header(number: stored.number) else {
@@ -92,7 +92,7 @@ public final class Chain: @unchecked Sendable {
             let block = Block(header: genesisHeader, transactions: [], senders: [])
             do {
                 try store.commit(block: Self.record(block, receipts: []), state: Self.changes(diff),
-                                 meta: [(Self.genesisKey, genesisHash.bytes)])
+                                 meta: [(Self.genesisKey, Self.identity(genesisHash, genesis.chainID))])
             } catch {
                 throw ChainError("cannot write the genesis block: \(error)")
             }
@@ -109,6 +109,12 @@ public final class Chain: @unchecked Sendable {
     }
 
     static let genesisKey = "genesis"
+
+    /// What names a chain in its database: the genesis hash and the chain id
+    /// (the genesis header does not carry the chain id).
+    static func identity(_ genesisHash: Hash32, _ chainID: UInt64) -> [UInt8] {
+        genesisHash.bytes + withUnsafeBytes(of: chainID.bigEndian, Array.init)
+    }
 
     /// The latest committed header.
     public var head: Header { headState.withLock { $0 } }
