@@ -65,14 +65,15 @@ test-conformance:
 test-interop:
 	ATH_BIN="$(abspath $(BIN))/ath" $(PY) -m pytest -q Tests/Interop
 
-run: deps venv build
-	ATH_BIN="$(abspath $(BIN))/ath" bash scripts/demo.sh
+# The main job: a one-process dev chain (prefunded accounts, JSON-RPC on 8545).
+run: deps build
+	$(BIN)/athd dev
 
 EVM_BENCH ?= $(abspath ../shared/evm-bench)
 
 bench: deps venv
 	$(SWIFT) build -c release $(SWIFTFLAGS)
-	bash Benchmarks/run.sh .build/release/athbench $(PY)
+	ATHD=.build/release/athd bash Benchmarks/run.sh .build/release/athbench $(PY)
 	$(PY) -m pip install -q --disable-pip-version-check pyrevm==0.3.7
 	$(PY) Benchmarks/evm_bench.py .build/release/ath $(EVM_BENCH) --pairs 10
 

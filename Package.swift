@@ -67,7 +67,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .executableTarget(name: "athbench", dependencies: ["AthPrimitives", "AthCrypto", "CSecp256k1"],
+        .executableTarget(name: "athbench", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes", "AthExecution",
+                                                           "AthMempool", "AthStorage", "AthNode", "CSecp256k1", "CLMDB"],
                           path: "Benchmarks/AthBench"),
 
         .testTarget(name: "AthPrimitivesTests", dependencies: ["AthPrimitives", "AthTestSupport"]),

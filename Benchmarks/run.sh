@@ -6,7 +6,9 @@
 #
 # ATHBENCH: the release athbench binary; PYTHON: a Python with pycryptodome.
 # Builds the C yardstick with `cc -O2` against libsecp256k1 (pkg-config) in a
-# temporary folder. Sizes: ROUNDS, RECOVER_N, KECCAK_SMALL_N, KECCAK_LARGE_N.
+# temporary folder. Sizes: ROUNDS, RECOVER_N, KECCAK_SMALL_N, KECCAK_LARGE_N,
+# ADMISSION_N, IMPORT_BLOCKS. With ATHD set to the athd binary, also measures
+# the dev node's throughput under a raw-transaction load (Benchmarks/node_load.py).
 # Exits 1 when a ratio is below its goal.
 set -euo pipefail
 
@@ -21,13 +23,16 @@ rounds=${ROUNDS:-3}
 recover_n=${RECOVER_N:-1000}
 keccak_small_n=${KECCAK_SMALL_N:-100000}
 keccak_large_n=${KECCAK_LARGE_N:-20}
+admission_n=${ADMISSION_N:-20000}
+import_blocks=${IMPORT_BLOCKS:-5}
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 # shellcheck disable=SC2046  # pkg-config output is a list of flags
-cc -O2 -o "$work/secp256k1_recover" "$here/secp256k1_recover.c" $(pkg-config --cflags --libs libsecp256k1)
+cc -O2 -o "$work/secp256k1_recover" "$here/secp256k1_recover.c" $(pkg-config --cflags --libs libsecp256k1) -lpthread
 "$athbench" secp256k1-vectors "$recover_n" "$work/recover.bin"
+"$athbench" admission-vectors "$admission_n" "$work/admission.bin"
 
 field() { # field NAME LINE: the value of NAME=... in an athbench-format line
     sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"
@@ -39,6 +44,7 @@ max() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b + 0 > a + 0) ? b : 
 # The machine is shared, so each pair runs ROUNDS times, alternating ours and
 # theirs, and keeps each side's best figure.
 recover_ours="" recover_c="" small_ours="" small_py="" large_ours="" large_py=""
+admit_ours="" admit_c="" import_ours="" import_raw=""
 for _ in $(seq "$rounds"); do
     ours=$("$athbench" secp256k1-recover "$recover_n" "$work/recover.bin")
     theirs=$("$work/secp256k1_recover" "$work/recover.bin" "$recover_n")
@@ -53,6 +59,12 @@ for _ in $(seq "$rounds"); do
     large_py=$(max "$large_py" "$(field mb_per_s "$("$python" "$here/keccak_pycryptodome.py" 1048576 "$keccak_large_n")")")
     small_ours=$(min "$small_ours" "$(field ns_per_op "$("$athbench" keccak 32 "$keccak_small_n")")")
     small_py=$(min "$small_py" "$(field ns_per_op "$("$python" "$here/keccak_pycryptodome.py" 32 "$keccak_small_n")")")
+
+    admit_ours=$(min "$admit_ours" "$(field ns_per_op "$("$athbench" admission "$admission_n" 2)")")
+    admit_c=$(min "$admit_c" "$(field ns_per_op "$("$work/secp256k1_recover" "$work/admission.bin" "$admission_n" 2)")")
+    imp=$("$athbench" block-import "$import_blocks" 1000)
+    import_ours=$(min "$import_ours" "$(field ms "$imp")")
+    import_raw=$(min "$import_raw" "$(field raw_ms "$imp")")
 done
 
 status=0
@@ -69,4 +81,11 @@ row "keccak256 1 MiB (vs pycryptodome)" "$large_ours" "$large_py" MB/s "$(ratio 
 # 32-byte pycryptodome figures include Python's call overhead; shown, no goal.
 printf '%-34s %14s %14s %-6s %6s %6s\n' "keccak256 32 B (vs pycryptodome)" "$small_ours" "$small_py" ns/op \
     "$(ratio "$small_py" "$small_ours")" "-"
+row "tx admission, 2 threads (vs C)" "$admit_ours" "$admit_c" ns/tx "$(ratio "$admit_c" "$admit_ours")" 0.7
+row "import 1000-transfer blocks (vs raw)" "$import_ours" "$import_raw" ms "$(ratio "$import_raw" "$import_ours")" 0.5
+if [[ -n "${ATHD:-}" ]]; then
+    load=$("$python" "$here/node_load.py" "$ATHD")
+    printf '%-34s %14s %14s %-6s\n' "athd dev raw-tx load" "$(field tx_per_s "$load")" "-" tx/s
+    echo "  ($load)"
+fi
 exit $status

@@ -139,6 +139,14 @@ case "secp256k1-vectors":
 case "secp256k1-recover":
     let file = arguments.count > 2 ? arguments[arguments.startIndex + 2] : nil
     secp256k1Recover(count: integer(1, "N"), file: file)
+case "admission-vectors":
+    guard arguments.count == 3 else { fail("usage: athbench admission-vectors N FILE") }
+    writeAdmissionVectors(count: integer(1, "N"), file: arguments[arguments.startIndex + 2])
+case "admission":
+    admission(count: integer(1, "N"), threads: integer(2, "THREADS"))
+case "block-import":
+    blockImport(blocks: integer(1, "BLOCKS"), perBlock: integer(2, "TXS"))
 default:
-    fail("usage: athbench keccak SIZE N | secp256k1-vectors N FILE | secp256k1-recover N [FILE]")
+    fail("usage: athbench keccak SIZE N | secp256k1-vectors N FILE | secp256k1-recover N [FILE] | " +
+         "admission-vectors N FILE | admission N THREADS | block-import BLOCKS TXS")
 }
