@@ -75,7 +75,7 @@ row() { # row NAME OURS THEIRS UNIT RATIO GOAL
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
-printf '%-34s %14s %14s %-6s %6s %6s\n' benchmark athcrypto yardstick unit ratio goal
+printf '%-34s %14s %14s %-6s %6s %6s\n' benchmark ours yardstick unit ratio goal
 row "secp256k1 recover (vs C loop)" "$recover_ours" "$recover_c" ns/op "$(ratio "$recover_c" "$recover_ours")" 0.95
 row "keccak256 1 MiB (vs pycryptodome)" "$large_ours" "$large_py" MB/s "$(ratio "$large_ours" "$large_py")" 1.0
 # 32-byte pycryptodome figures include Python's call overhead; shown, no goal.

@@ -20,13 +20,13 @@ import Testing
         let failures = Locked(0)
         DispatchQueue.concurrentPerform(iterations: 2) { lane in
             for tx in lanes[lane] {
-                do { _ = try pool.admit(raw: tx.encoded, state: state, baseFee: .zero) } catch { failures.add(1) }
+                do { _ = try pool.admit(raw: tx.encoded, state: state, baseFee: .zero) } catch { failures.withLock { $0 += 1 } }
             }
         }
         let all = lanes.flatMap { $0 }
         let missing = all.filter { !pool.contains($0.hash) }.count
         let bytes = all.reduce(0) { $0 + $1.encoded.count }
-        #expect(failures.value == 0)
+        #expect(failures.withLock { $0 } == 0)
         #expect(missing == 0)
         #expect(pool.stats == MempoolStats(pending: 2_000, queued: 0, bytes: bytes))
         let pending = pool.pendingTransactions()
@@ -61,17 +61,4 @@ import Testing
         #expect(tipsF == tipsF.sorted(by: >))
         #expect(forward.pendingTransactions().map(\.hash) == backward.pendingTransactions().map(\.hash))
     }
-}
-
-/// A counter shared across threads in a test.
-final class Locked<Value: Sendable>: @unchecked Sendable {
-    private let queue = DispatchQueue(label: "test.locked")
-    private var stored: Value
-    init(_ value: Value) { stored = value }
-    var value: Value { queue.sync { stored } }
-    func update(_ body: (inout Value) -> Void) { queue.sync { body(&stored) } }
-}
-
-extension Locked where Value == Int {
-    func add(_ n: Int) { update { $0 += n } }
 }

@@ -43,3 +43,18 @@ def athd_bin(ath_bin):
     if not os.path.exists(path):
         pytest.fail(f"{path} does not exist (make test builds it)")
     return path
+
+
+@pytest.fixture(scope="module")
+def node(athd_bin, tmp_path_factory):
+    """An `athd dev` process per test module (200 ms blocks), stopped cleanly at the end."""
+    from athnode import DevNode
+    n = DevNode(athd_bin, tmp_path_factory.mktemp("devnode") / "home", ["--block-time-ms", "200"]).start()
+    yield n
+    assert n.stop() == 0, n.read_log()[-3000:]
+
+
+@pytest.fixture(scope="module")
+def w3(node):
+    from web3 import Web3
+    return Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 30}))

@@ -9,7 +9,7 @@ import pytest
 from eth_account import Account
 from web3 import Web3
 
-from athnode import CHAIN_ID, DevNode, dev_keys
+from athnode import CHAIN_ID, dev_keys
 
 TOPIC = "0x" + "ab" * 32
 UNLUCKY = 13
@@ -68,18 +68,6 @@ def ath_text(wei):
 
 def word(n):
     return "0x" + n.to_bytes(32, "big").hex()
-
-
-@pytest.fixture(scope="module")
-def node(athd_bin, tmp_path_factory):
-    n = DevNode(athd_bin, tmp_path_factory.mktemp("clinode") / "home", ["--block-time-ms", "200"]).start()
-    yield n
-    assert n.stop() == 0, n.read_log()[-3000:]
-
-
-@pytest.fixture(scope="module")
-def w3(node):
-    return Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 30}))
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from web3 import AsyncWeb3, Web3
 from web3.exceptions import ContractLogicError
 from web3.providers.persistent import WebSocketProvider
 
-from athnode import CHAIN_ID, DevNode, dev_keys
+from athnode import CHAIN_ID, dev_keys
 
 VYPER_SOURCE = """
 # pragma version 0.4.3
@@ -34,19 +34,6 @@ def store(v: uint256):
     self.stored = v
     log Stored(sender=msg.sender, value=v)
 """
-
-
-@pytest.fixture(scope="module")
-def node(athd_bin, tmp_path_factory):
-    home = tmp_path_factory.mktemp("web3") / "home"
-    n = DevNode(athd_bin, home, ["--block-time-ms", "200"]).start()
-    yield n
-    assert n.stop() == 0, n.read_log()[-3000:]
-
-
-@pytest.fixture(scope="module")
-def w3(node):
-    return Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 30}))
 
 
 @pytest.fixture(scope="module")

@@ -1,3 +1,5 @@
+import AthPrimitives
+
 /// The push side of one WebSocket connection: serialized JSON-RPC
 /// notifications go out through it, in the order they are sent.
 ///

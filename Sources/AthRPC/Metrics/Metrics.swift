@@ -1,3 +1,5 @@
+import AthPrimitives
+
 /// A monotonically increasing value (Prometheus counter).
 public final class MetricsCounter: Sendable {
     private let value = Locked<Double>(0)

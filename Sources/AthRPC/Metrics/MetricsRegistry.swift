@@ -1,3 +1,5 @@
+import AthPrimitives
+
 /// Counters, gauges and histograms, rendered in the Prometheus text exposition
 /// format 0.0.4.
 ///

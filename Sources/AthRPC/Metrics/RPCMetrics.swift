@@ -1,3 +1,5 @@
+import AthPrimitives
+
 /// The RPC server's per-method metrics. The method label is bounded: names
 /// the handler rejected as unknown, odd-looking names, and anything past the
 /// first `maxMethods` distinct names are all counted as "unknown".

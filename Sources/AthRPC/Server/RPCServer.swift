@@ -1,3 +1,4 @@
+import AthPrimitives
 import NIOCore
 import NIOPosix
 import NIOHTTP1

@@ -1,3 +1,5 @@
+import AthPrimitives
+
 /// WebSocket subscriptions (`eth_subscribe` / `eth_unsubscribe`) and their fan-out.
 ///
 /// The RPC server intercepts the two methods and calls the hub (handlers never
