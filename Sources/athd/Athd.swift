@@ -162,7 +162,7 @@ extension Athd {
     struct Dev: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run a one-process development chain with prefunded accounts (no configuration needed).",
-            discussion: "Data lives in a fresh temporary directory unless --home is given; a --home that already holds a chain is reopened where it stopped.")
+            discussion: "Data lives in a fresh temporary directory, removed on a clean exit, unless --home is given; a --home that already holds a chain is reopened where it stopped.")
         @Option(help: "Home directory to keep the chain in (default: a new temporary directory).") var home: String?
         @Flag(help: "Make a block as soon as transactions arrive instead of on a timer.") var instant = false
         @Option(help: "Milliseconds between blocks.") var blockTimeMs: Int = 1000
@@ -174,7 +174,9 @@ extension Athd {
             guard (0...10).contains(accounts) else { throw ValidationError("--accounts must lie in 0...10") }
             let root: String
             if let home { root = home } else {
-                var template = Array((NSTemporaryDirectory() + "/athd-dev-XXXXXX").utf8CString)
+                var tmp = NSTemporaryDirectory()
+                while tmp.count > 1 && tmp.hasSuffix("/") { tmp.removeLast() }
+                var template = Array((tmp + "/athd-dev-XXXXXX").utf8CString)
                 guard let p = mkdtemp(&template) else { throw ValidationError("cannot create a temporary directory") }
                 root = String(cString: p)
             }
@@ -189,6 +191,8 @@ extension Athd {
             try run.apply(to: &config)
             let production: BlockProduction = instant ? .instant : .interval(milliseconds: blockTimeMs)
             let count = accounts
+            let temporary = home == nil
+            defer { if temporary { try? FileManager.default.removeItem(atPath: root) } }
             try await runNode(home: h, config: config, production: production) { node in
                 var out = "\nathd dev — a development chain. Its keys are public: never use them on a real network.\n\n"
                 out += "Available accounts\n==================\n"
@@ -200,7 +204,7 @@ extension Athd {
                 out += "\nPrivate keys\n==================\n"
                 for (i, a) in dev.enumerated() { out += "(\(i)) \(Hex.encode(a.key.bytes))\n" }
                 out += "\nChain ID:   \(node.chain.rules.chainID)\n"
-                out += "Home:       \(root)\n"
+                out += "Home:       \(root)\(temporary ? " (temporary: removed on exit; --home DIR keeps the chain)" : "")\n"
                 out += "JSON-RPC:   http://\(config.rpcAddress):\(node.rpcPort)\n"
                 out += "WebSocket:  ws://\(config.rpcAddress):\(node.rpcPort)\n"
                 out += "Metrics:    http://\(config.metricsAddress):\(node.metricsPort)/metrics\n"
