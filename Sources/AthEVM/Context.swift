@@ -127,3 +127,25 @@ public struct ExecutionResult: Sendable {
         self.createdAddress = createdAddress
     }
 }
+
+/// The reason in revert data shaped as Solidity's and Vyper's `Error(string)`
+/// (selector 0x08c379a0, then an ABI-encoded string), if it is one.
+public func revertReason(_ output: [UInt8]) -> String? {
+    guard output.count >= 68, output[0..<4].elementsEqual([UInt8(0x08), 0xc3, 0x79, 0xa0]),
+          let lenWord = UInt256(bigEndianBytes: output[36..<68]), lenWord <= UInt256(UInt64(output.count - 68)) else {
+        return nil
+    }
+    let len = Int(lenWord.low64)
+    return String(validating: output[68..<(68 + len)], as: UTF8.self)
+}
+
+extension ExecutionResult {
+    /// One phrase for logs and errors: "success", "reverted: reason", or the halt.
+    public var summary: String {
+        switch status {
+        case .success: return "success"
+        case .revert: return revertReason(output).map { "reverted: \($0)" } ?? "reverted"
+        case .halt(let reason): return reason.description
+        }
+    }
+}

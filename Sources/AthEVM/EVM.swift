@@ -79,6 +79,20 @@ public struct EVM<H: Host, T: Tracer> {
             ? Self.create2Address(sender: m.caller, salt: m.salt, initcode: m.input)
             : Self.createAddress(sender: m.caller, nonce: nonce)
         _ = host.warmAccount(address)  // EIP-2929: stays warm even if the create fails
+        return deploy(at: address, m)
+    }
+
+    /// Runs `message.input` as initcode for a new contract at `address`
+    /// (chosen by the caller: genesis places protocol contracts at fixed
+    /// addresses this way) and deposits the code it returns. The caller's
+    /// nonce is left alone; an address already holding code, a nonce or
+    /// storage is a collision.
+    public mutating func deployAt(_ address: Address, _ message: Message) -> ExecutionResult {
+        _ = host.warmAccount(address)
+        return deploy(at: address, message)
+    }
+
+    private mutating func deploy(at address: Address, _ m: Message) -> ExecutionResult {
         // Collision: code, nonce or storage already there (EIP-684, EIP-7610).
         if host.nonce(address) != 0 || host.loadCode(address).count != 0 || host.hasStorage(address) {
             return ExecutionResult(status: .halt(.createCollision), gasLeft: 0, gasRefund: 0, output: [])

@@ -263,8 +263,13 @@ public enum BlockValidator {
 }
 
 extension Genesis {
-    /// The genesis block and its state, loaded into `world`.
-    public func build(into world: WorldState) -> (header: Header, diff: StateDiff) {
+    /// Gas each genesis constructor may use (no one pays for it).
+    public static let contractCreationGas: UInt64 = 1 << 32
+
+    /// The genesis block and its state, loaded into `world`: the `alloc`
+    /// accounts, then each of `contracts` created at its address by the
+    /// system address. A constructor that fails makes the genesis unusable.
+    public func build(into world: WorldState) throws(GenesisError) -> (header: Header, diff: StateDiff) {
         for (address, a) in alloc {
             world.state.setAccount(address, balance: a.balance, nonce: a.nonce, code: a.code,
                                    storage: a.storage.map { ($0.key, $0.value) })
@@ -275,6 +280,18 @@ extension Genesis {
         for (address, a) in alloc {
             world.state.setNonce(address, a.nonce)
             for (k, v) in a.storage { world.state.setStorage(address, k, v) }
+        }
+        let block = BlockContext(coinbase: .zero, number: 0, timestamp: timestamp, gasLimit: gasLimit,
+                                 baseFee: baseFeePerGas, prevRandao: .zero, chainID: UInt256(chainID))
+        for c in contracts {
+            let message = Message(kind: .create, target: c.address, codeAddress: c.address, caller: systemAddress,
+                                  value: .zero, input: c.initCode, gas: Self.contractCreationGas)
+            var evm = EVM(host: world.state, block: block, transaction: TransactionContext(origin: systemAddress, gasPrice: .zero))
+            let result = evm.deployAt(c.address, message)
+            guard result.status == .success else {
+                world.state.finalizeTransaction()
+                throw GenesisError("genesis: the constructor of \(c.name) at \(c.address.checksummed) failed: \(result.summary)")
+            }
         }
         world.state.finalizeTransaction()
         let (root, diff) = world.commit()

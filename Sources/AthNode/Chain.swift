@@ -62,7 +62,8 @@ public final class Chain: @unchecked Sendable {
         // The genesis block, built on a scratch state so its hash is known
         // before the store is read.
         let scratch = WorldState(blockHashes: { _ in .zero })
-        let (genesisHeader, genesisDiff) = genesis.build(into: scratch)
+        let genesisHeader: Header, genesisDiff: StateDiff
+        do { (genesisHeader, genesisDiff) = try genesis.build(into: scratch) } catch { throw ChainError(error.description) }
         genesisHash = genesisHeader.hash
 
         let head: Header
@@ -87,7 +88,8 @@ public final class Chain: @unchecked Sendable {
                 if let raw = store.header(number: n), let h = try? Header(decoding: raw) { recent.record(n, h.hash) }
             }
         } else {
-            let (_, diff) = genesis.build(into: world)
+            let diff: StateDiff
+            do { (_, diff) = try genesis.build(into: world) } catch { throw ChainError(error.description) }
             head = genesisHeader
             let block = Block(header: genesisHeader, transactions: [], senders: [])
             do {

@@ -400,15 +400,7 @@ public final class EthAPI: RPCHandler, @unchecked Sendable {
     }
 
     static func revertError(_ output: [UInt8]) -> RPCError {
-        var message = "execution reverted"
-        // Error(string): selector 0x08c379a0, then an ABI-encoded string.
-        if output.count >= 68, output[0..<4].elementsEqual([UInt8(0x08), 0xc3, 0x79, 0xa0]) {
-            let lenWord = UInt256(bigEndianBytes: output[36..<68])!
-            if lenWord <= UInt256(UInt64(output.count - 68)) {
-                let len = Int(lenWord.low64)
-                if let reason = String(validating: output[68..<(68 + len)], as: UTF8.self) { message += ": " + reason }
-            }
-        }
+        let message = revertReason(output).map { "execution reverted: " + $0 } ?? "execution reverted"
         return RPCError(code: 3, message: message, data: RPCValue.data(output))
     }
 

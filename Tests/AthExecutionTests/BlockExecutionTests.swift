@@ -40,8 +40,8 @@ struct BlockExecutionTests {
         let g = Self.genesis()
         let producer = WorldState(blockHashes: { _ in .zero })
         let replayer = WorldState(blockHashes: { _ in .zero })
-        var (parent, _) = g.build(into: producer)
-        let (genesisReplay, _) = g.build(into: replayer)
+        var (parent, _) = try g.build(into: producer)
+        let (genesisReplay, _) = try g.build(into: replayer)
         #expect(parent.hash == genesisReplay.hash)
         #expect(parent.stateRoot == Commitments.stateRoot(producer.state))
 
@@ -72,8 +72,8 @@ struct BlockExecutionTests {
         let g = Self.genesis()
         let producer = WorldState(blockHashes: { _ in .zero })
         let replayer = WorldState(blockHashes: { _ in .zero })
-        let (parent, _) = g.build(into: producer)
-        _ = g.build(into: replayer)
+        let (parent, _) = try g.build(into: producer)
+        _ = try g.build(into: replayer)
         var rng = SplitMix64(seed: 7)
         var nonces = [UInt64](repeating: 0, count: Self.keys.count)
         let env = BlockEnvironment.child(of: parent, rules: g.rules, timestamp: 2_000, coinbase: .zero, proposer: .zero)
@@ -113,5 +113,55 @@ struct BlockExecutionTests {
         var truncated = h.encoded
         truncated.removeLast()
         #expect(throws: BlockDecodingError.self) { try Header(decoding: truncated) }
+    }
+
+    @Test func genesisContractsRunTheirConstructorsAtFixedAddresses() throws {
+        // Constructor: slot 0 = 42, slot 1 = CALLER, slot 2 = the balance the alloc gave it; returns one byte of code.
+        let initCode: [UInt8] = [0x60, 0x2a, 0x60, 0x00, 0x55, 0x33, 0x60, 0x01, 0x55, 0x47, 0x60, 0x02, 0x55,
+                                 0x60, 0x01, 0x60, 0x00, 0xf3]
+        let fixed = Address(low: 0x1000)
+        var g = Self.genesis()
+        g.alloc.append((address: fixed, account: GenesisAccount(balance: UInt256(77))))
+        g.contracts = [GenesisContract(name: "Probe", address: fixed, initCode: initCode)]
+        let world = WorldState(blockHashes: { _ in .zero })
+        let (header, diff) = try g.build(into: world)
+        #expect(world.state.code(fixed) == [0x00])
+        #expect(world.state.storage(fixed, UInt256(0)) == UInt256(42))
+        #expect(world.state.storage(fixed, UInt256(1)) == UInt256(bigEndianBytes: systemAddress.bytes))
+        #expect(world.state.storage(fixed, UInt256(2)) == UInt256(77))
+        #expect(world.state.nonce(systemAddress) == 0)
+        #expect(diff.accounts.contains { $0.address == fixed })
+        // The same genesis gives the same block; without the contract it differs.
+        let again = try g.build(into: WorldState(blockHashes: { _ in .zero })).header
+        #expect(again.hash == header.hash)
+        #expect(try Self.genesis().build(into: WorldState(blockHashes: { _ in .zero })).header.stateRoot != header.stateRoot)
+    }
+
+    @Test func aFailingGenesisConstructorIsAnError() throws {
+        var g = Self.genesis()
+        g.contracts = [GenesisContract(name: "Broken", address: Address(low: 0x1001), initCode: [0x60, 0x00, 0x60, 0x00, 0xfd])]
+        #expect(throws: GenesisError("genesis: the constructor of Broken at \(Address(low: 0x1001).checksummed) failed: reverted")) {
+            _ = try g.build(into: WorldState(blockHashes: { _ in .zero }))
+        }
+    }
+
+    @Test func genesisJSONReadsContractsAndRefusesCollisions() throws {
+        let ok = #"{"chainId":1,"gasLimit":30000000,"alloc":{"0x0000000000000000000000000000000000001000":{"balance":"5"}},"contracts":[{"name":"P","address":"0x0000000000000000000000000000000000001000","initCode":"0x6000"}]}"#
+        let g = try Genesis(json: Array(ok.utf8))
+        #expect(g.chainID == 1)
+        // 0 and 1 are numbers, true and false are not.
+        let small = #"{"chainId":1,"timestamp":0,"gasLimit":30000000,"alloc":{"0x0000000000000000000000000000000000000001":{"nonce":1,"balance":0}}}"#
+        #expect(try Genesis(json: Array(small.utf8)).alloc.first?.account.nonce == 1)
+        let boolean = #"{"chainId":true,"gasLimit":30000000}"#
+        #expect(throws: GenesisError.self) { try Genesis(json: Array(boolean.utf8)) }
+        #expect(g.contracts == [GenesisContract(name: "P", address: Address(low: 0x1000), initCode: [0x60, 0x00])])
+        let clash = #"{"chainId":1,"gasLimit":30000000,"alloc":{"0x0000000000000000000000000000000000001000":{"code":"0x00"}},"contracts":[{"name":"P","address":"0x0000000000000000000000000000000000001000","initCode":"0x6000"}]}"#
+        #expect(throws: GenesisError.self) { try Genesis(json: Array(clash.utf8)) }
+        let twice = #"{"chainId":1,"gasLimit":30000000,"contracts":[{"name":"P","address":"0x0000000000000000000000000000000000001000","initCode":"0x6000"},{"name":"Q","address":"0x0000000000000000000000000000000000001000","initCode":"0x6000"}]}"#
+        #expect(throws: GenesisError("genesis: contracts list 0x0000000000000000000000000000000000001000 twice")) { try Genesis(json: Array(twice.utf8)) }
+        let empty = #"{"chainId":1,"gasLimit":30000000,"contracts":[{"name":"P","address":"0x0000000000000000000000000000000000001000","initCode":"0x"}]}"#
+        #expect(throws: GenesisError.self) { try Genesis(json: Array(empty.utf8)) }
+        let extra = #"{"chainId":1,"gasLimit":30000000,"contracts":[{"name":"P","address":"0x0000000000000000000000000000000000001000","initCode":"0x6000","abi":[]}]}"#
+        #expect(throws: GenesisError("genesis: contracts[0] has unknown field \"abi\"")) { try Genesis(json: Array(extra.utf8)) }
     }
 }

@@ -19,6 +19,23 @@ public struct GenesisAccount: Sendable, Equatable {
     }
 }
 
+/// A contract created at genesis: its creation code (constructor arguments
+/// appended) runs at a fixed address, called by the system address, in the
+/// order the genesis lists them. Protocol contracts start this way.
+public struct GenesisContract: Sendable, Equatable {
+    public var name: String
+    public var address: Address
+    public var initCode: [UInt8]
+
+    /// Creation code plus arguments may be this long (the arguments hold
+    /// the initial validators, operators and checkers).
+    public static let maxInitCodeSize = 256 << 10
+
+    public init(name: String, address: Address, initCode: [UInt8]) {
+        self.name = name; self.address = address; self.initCode = initCode
+    }
+}
+
 /// The chain's starting point and its fixed rules, read from a genesis JSON
 /// file (see Genesis/README.md for the format). Quantities may be JSON
 /// integers (up to 2^53) or strings, decimal or 0x-hex; balances above 2^53
@@ -33,15 +50,19 @@ public struct Genesis: Sendable {
     public var extraData: [UInt8]
     /// Sorted by address.
     public var alloc: [(address: Address, account: GenesisAccount)]
+    /// Created after `alloc` is in place, in this order.
+    public var contracts: [GenesisContract]
 
     /// Bounds on what a genesis may set.
     public static let minGasLimit: UInt64 = 5_000, maxGasLimit: UInt64 = 1 << 40
 
     public init(chainID: UInt64, timestamp: UInt64, gasLimit: UInt64, baseFeePerGas: UInt256,
-                minBaseFeePerGas: UInt256, extraData: [UInt8] = [], alloc: [(address: Address, account: GenesisAccount)]) {
+                minBaseFeePerGas: UInt256, extraData: [UInt8] = [], alloc: [(address: Address, account: GenesisAccount)],
+                contracts: [GenesisContract] = []) {
         self.chainID = chainID; self.timestamp = timestamp; self.gasLimit = gasLimit
         self.baseFeePerGas = baseFeePerGas; self.minBaseFeePerGas = minBaseFeePerGas; self.extraData = extraData
         self.alloc = alloc.sorted { $0.address < $1.address }
+        self.contracts = contracts
     }
 
     /// Parses and checks a genesis file's contents.
@@ -58,7 +79,7 @@ public struct Genesis: Sendable {
             throw GenesisError("the genesis file is not valid JSON")
         }
         let known: Set<String> = ["chainId", "timestamp", "gasLimit", "baseFeePerGas", "minBaseFeePerGas",
-                                  "extraData", "alloc", "comment"]
+                                  "extraData", "alloc", "contracts", "comment"]
         for key in root.keys where !known.contains(key) { throw GenesisError("unknown genesis field \"\(key)\"") }
 
         guard let chainRaw = root["chainId"] else { throw GenesisError("genesis: chainId is missing") }
@@ -92,6 +113,39 @@ public struct Genesis: Sendable {
             }
         }
         self.alloc = alloc.sorted { $0.address < $1.address }
+        contracts = try Self.contracts(root["contracts"], alloc: self.alloc)
+    }
+
+    private static func contracts(_ raw: Any?, alloc: [(address: Address, account: GenesisAccount)]) throws(GenesisError) -> [GenesisContract] {
+        guard let raw else { return [] }
+        guard let list = raw as? [Any] else { throw GenesisError("genesis: contracts must be an array") }
+        guard list.count <= 64 else { throw GenesisError("genesis: at most 64 contracts") }
+        var seen = Set<Address>()
+        var out: [GenesisContract] = []
+        for (i, item) in list.enumerated() {
+            guard let obj = item as? [String: Any] else { throw GenesisError("genesis: contracts[\(i)] must be an object") }
+            for key in obj.keys where !["name", "address", "initCode"].contains(key) {
+                throw GenesisError("genesis: contracts[\(i)] has unknown field \"\(key)\"")
+            }
+            guard let name = obj["name"] as? String, !name.isEmpty, name.count <= 64 else {
+                throw GenesisError("genesis: contracts[\(i)].name must be a string of 1 to 64 characters")
+            }
+            guard let a = obj["address"] as? String, let address = try? Address(hex: a) else {
+                throw GenesisError("genesis: contracts[\(i)] (\(name)) needs an address")
+            }
+            guard seen.insert(address).inserted else { throw GenesisError("genesis: contracts list \(a) twice") }
+            guard let codeRaw = obj["initCode"] else { throw GenesisError("genesis: contracts[\(i)] (\(name)) needs initCode") }
+            let code = try bytes(codeRaw, "contracts[\(i)].initCode")
+            guard !code.isEmpty, code.count <= GenesisContract.maxInitCodeSize else {
+                throw GenesisError("genesis: contracts[\(i)].initCode must hold 1 to \(GenesisContract.maxInitCodeSize) bytes")
+            }
+            if let pre = alloc.first(where: { $0.address == address })?.account,
+               pre.nonce != 0 || !pre.code.isEmpty || !pre.storage.isEmpty {
+                throw GenesisError("genesis: contract \(name) at \(a) collides with code, nonce or storage in alloc (only a balance may be set there)")
+            }
+            out.append(GenesisContract(name: name, address: address, initCode: code))
+        }
+        return out
     }
 
     private static func account(_ obj: [String: Any], _ name: String) throws(GenesisError) -> GenesisAccount {
@@ -128,7 +182,9 @@ public struct Genesis: Sendable {
             guard let n = UInt256(decimal: s) else { throw GenesisError("genesis: \(what) is not a 256-bit decimal quantity") }
             return n
         }
-        if !(v is Bool), let n = v as? NSNumber, n.stringValue.allSatisfy({ $0.isASCII && $0.isNumber }),
+        // JSON true/false also arrive as NSNumber (and 0 and 1 cast to Bool):
+        // booleans are told apart by their "c" (char) type encoding.
+        if let n = v as? NSNumber, String(cString: n.objCType) != "c", n.stringValue.allSatisfy({ $0.isASCII && $0.isNumber }),
            n.int64Value >= 0, n.int64Value <= 1 << 53 {
             return UInt256(UInt64(n.int64Value))
         }
