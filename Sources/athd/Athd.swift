@@ -167,6 +167,7 @@ extension Athd {
         @Flag(help: "Make a block as soon as transactions arrive instead of on a timer.") var instant = false
         @Option(help: "Milliseconds between blocks.") var blockTimeMs: Int = 1000
         @Option(help: "How many dev accounts to print (at most 10 are funded).") var accounts: Int = 10
+        @Option(help: "Genesis JSON file for a new home (default: the embedded devnet genesis).") var genesis: String?
         @OptionGroup var run: RunOptions
 
         func run() async throws {
@@ -180,9 +181,26 @@ extension Athd {
                 guard let p = mkdtemp(&template) else { throw ValidationError("cannot create a temporary directory") }
                 root = String(cString: p)
             }
+            let temporary = home == nil
+            defer { if temporary { try? FileManager.default.removeItem(atPath: root) } }
             var h = NodeHome(root: root)
+            if h.isInitialized, let genesis,
+               FileManager.default.contents(atPath: genesis) != FileManager.default.contents(atPath: h.genesisPath) {
+                FileHandle.standardError.write(Data("error: \(root) already holds a chain from another genesis than \(genesis)\n".utf8))
+                throw ExitCode(1)
+            }
             if !h.isInitialized {
-                do { h = try NodeHome.initialize(root: root, genesisJSON: Array(DevChain.genesisJSON.utf8)) } catch {
+                let genesisJSON: [UInt8]
+                if let genesis {
+                    guard let data = FileManager.default.contents(atPath: genesis) else {
+                        FileHandle.standardError.write(Data("error: cannot read the genesis file \(genesis)\n".utf8))
+                        throw ExitCode(1)
+                    }
+                    genesisJSON = Array(data)
+                } else {
+                    genesisJSON = Array(DevChain.genesisJSON.utf8)
+                }
+                do { h = try NodeHome.initialize(root: root, genesisJSON: genesisJSON) } catch {
                     FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
                     throw ExitCode(1)
                 }
@@ -191,8 +209,6 @@ extension Athd {
             try run.apply(to: &config)
             let production: BlockProduction = instant ? .instant : .interval(milliseconds: blockTimeMs)
             let count = accounts
-            let temporary = home == nil
-            defer { if temporary { try? FileManager.default.removeItem(atPath: root) } }
             try await runNode(home: h, config: config, production: production) { node in
                 var out = "\nathd dev — a development chain. Its keys are public: never use them on a real network.\n\n"
                 out += "Available accounts\n==================\n"
