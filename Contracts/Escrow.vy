@@ -1,0 +1,654 @@
+# pragma version 0.4.3
+"""
+@title Escrow
+@notice Jobs and leases of the ATH compute chain, holding customer payments,
+        at 0x0000000000000000000000000000000000001003.
+@dev Jobs. createJob (price = msg.value) -> Open; acceptJob by the named
+     operator, or by any active operator when the job is open -> Accepted;
+     commitResult by that operator while block.number <= deadline ->
+     Committed; the Oracle (0x...1004) settles once -> Settled:
+       verdict 1 valid (job Committed): operator gets price - fee, where
+         fee = price * protocolFeeBps / 10000 goes to Governance (treasury);
+         the work units are stored in the job, and the Oracle records them
+         with Staking.recordWorkUnits (only the Oracle may call it);
+       verdict 2 invalid (job Committed): the customer gets the price back;
+         Slashing.slashOperator(operator, operatorFraudPenaltyBps, 2);
+       verdict 3 unavailable (job Accepted or Committed): refund;
+         Slashing.slashOperator(operator, operatorDowntimePenaltyBps, 3).
+     reclaim by the customer once block.number > deadline if the job is
+     still Open or Accepted (nothing committed) -> Reclaimed (an Accepted
+     job that was never committed is not slashed unless the Oracle settles
+     it as unavailable first).
+     Payments to operators and customers are pushed with a gas-capped call;
+     a recipient that refuses is credited instead and takes it with
+     withdraw(), so no recipient can block a settlement.
+
+     Leases. openLease(operator, pricePerBlock) with a deposit covering at
+     least one block. Blocks [startBlock, paidUntil) are paid; touching a
+     lease (settleLease, topUp, closeLease, refundDowntime, and the node's
+     settleLeases each epoch) pays n = min(block.number - paidUntil,
+     deposit / pricePerBlock) more blocks from the deposit: fee
+     (protocolFeeBps) to the treasury, the rest to the operator's held
+     earnings. If n falls short the lease turns Overdrawn: accrual stops at
+     the last fully paid block and nothing is owed. topUp on an Overdrawn
+     lease (new deposit >= pricePerBlock) resumes it from the current block;
+     the blocks in between are never charged. closeLease (customer or
+     operator) settles and returns the remaining deposit to the customer.
+
+     SLA refund rule. Every paid block is booked to its epoch
+     (block / epochLength) in leasePaidBlocks(leaseId, epoch). For a
+     finished epoch e, refundDowntime(operator, e, uptimeBps) (Oracle only,
+     once per operator and epoch) settles each lease in the operator's list
+     and, if uptimeBps < slaUptimeBps, owes each lease's customer
+         paidBlocks(lease, e) * pricePerBlock * (10000 - uptimeBps) / 10000
+     (the downtime share of the gross payment for that epoch). The refund is
+     taken from the operator's lease earnings: first those still held, then
+     its withdrawable credit; what is not there is not owed (no debt). It is
+     credited to the customer (withdraw()). Lease earnings are held: those
+     booked in epoch E become withdrawable from epoch E + 2, so a report
+     that arrives in the epoch after the one it covers always finds them.
+     Closed leases stay in the operator's list (cap 64) until two epochs
+     after the epoch they closed in, so they are covered too.
+"""
+
+interface IParams:
+    def get(name: String[32]) -> uint256: view
+
+interface IStaking:
+    def isActiveOperator(a: address) -> bool: view
+
+interface ISlashing:
+    def slashOperator(operator: address, penaltyBps: uint256, reason: uint8): nonpayable
+
+struct Job:
+    customer: address
+    operator: address       # empty while an open job awaits an operator
+    specHash: bytes32
+    price: uint256
+    deadline: uint256       # last block at which a result may be committed
+    createdBlock: uint256
+    resultRoot: bytes32
+    verdict: uint8          # 0 until settled; 1 valid, 2 invalid, 3 unavailable
+    workUnits: uint256
+    state: uint8            # 1 Open, 2 Accepted, 3 Committed, 4 Settled, 5 Reclaimed
+
+struct Lease:
+    customer: address
+    operator: address
+    pricePerBlock: uint256
+    deposit: uint256        # not yet streamed
+    startBlock: uint256
+    paidUntil: uint256      # blocks before this one are paid
+    totalPaid: uint256      # gross streamed (operator share + fee)
+    refunded: uint256       # SLA refunds credited to the customer
+    closedBlock: uint256
+    state: uint8            # 1 Active, 2 Overdrawn, 3 Closed
+
+struct Held:
+    epoch: uint256          # epoch in which `current` was booked
+    current: uint256        # lease earnings booked in `epoch`
+    previous: uint256       # lease earnings booked in `epoch - 1`
+
+event JobCreated:
+    jobId: indexed(uint256)
+    customer: indexed(address)
+    operator: indexed(address)
+    specHash: bytes32
+    price: uint256
+    deadline: uint256
+
+event JobAccepted:
+    jobId: indexed(uint256)
+    operator: indexed(address)
+
+event ResultCommitted:
+    jobId: indexed(uint256)
+    operator: indexed(address)
+    resultRoot: bytes32
+
+event JobSettled:
+    jobId: indexed(uint256)
+    verdict: uint8
+    workUnits: uint256
+    operatorPayout: uint256
+    fee: uint256
+    refund: uint256
+
+event JobReclaimed:
+    jobId: indexed(uint256)
+    customer: indexed(address)
+    amount: uint256
+
+event LeaseOpened:
+    leaseId: indexed(uint256)
+    customer: indexed(address)
+    operator: indexed(address)
+    pricePerBlock: uint256
+    deposit: uint256
+
+event LeaseSettled:
+    leaseId: indexed(uint256)
+    blocks: uint256
+    amount: uint256
+    fee: uint256
+    depositLeft: uint256
+    paidUntil: uint256
+
+event LeaseOverdrawn:
+    leaseId: indexed(uint256)
+    paidUntil: uint256
+
+event LeaseToppedUp:
+    leaseId: indexed(uint256)
+    sender: indexed(address)
+    amount: uint256
+    deposit: uint256
+
+event LeaseResumed:
+    leaseId: indexed(uint256)
+    fromBlock: uint256
+
+event LeaseClosed:
+    leaseId: indexed(uint256)
+    closedBy: indexed(address)
+    refund: uint256
+
+event DowntimeReported:
+    operator: indexed(address)
+    epoch: indexed(uint256)
+    uptimeBps: uint256
+    totalRefunded: uint256
+
+event DowntimeRefunded:
+    leaseId: indexed(uint256)
+    epoch: indexed(uint256)
+    paidBlocks: uint256
+    owed: uint256
+    refunded: uint256
+
+event EarningsReleased:
+    operator: indexed(address)
+    amount: uint256
+
+event PaymentDeferred:
+    account: indexed(address)
+    amount: uint256
+
+event Withdrawal:
+    account: indexed(address)
+    amount: uint256
+
+PARAMS: constant(address) = 0x0000000000000000000000000000000000001000
+STAKING: constant(address) = 0x0000000000000000000000000000000000001001
+SLASHING: constant(address) = 0x0000000000000000000000000000000000001002
+ORACLE: constant(address) = 0x0000000000000000000000000000000000001004
+GOVERNANCE: constant(address) = 0x0000000000000000000000000000000000001005
+SYSTEM: constant(address) = 0xffffFFFfFFffffffffffffffFfFFFfffFFFfFFfE  # the node's system calls
+
+BPS: constant(uint256) = 10_000
+MAX_OPERATOR_LEASES: constant(uint256) = 64
+MAX_SETTLE_BATCH: constant(uint256) = 256
+# Epochs one settlement books blocks into; the node settles every epoch, so a
+# stretch longer than this only happens if it failed to: the blocks beyond
+# are paid but not booked (no SLA refund for them).
+MAX_BOOKED_EPOCHS: constant(uint256) = 16
+PAY_GAS: constant(uint256) = 50_000
+
+JOB_OPEN: constant(uint8) = 1
+JOB_ACCEPTED: constant(uint8) = 2
+JOB_COMMITTED: constant(uint8) = 3
+JOB_SETTLED: constant(uint8) = 4
+JOB_RECLAIMED: constant(uint8) = 5
+
+VERDICT_VALID: constant(uint8) = 1
+VERDICT_INVALID: constant(uint8) = 2
+VERDICT_UNAVAILABLE: constant(uint8) = 3
+
+LEASE_ACTIVE: constant(uint8) = 1
+LEASE_OVERDRAWN: constant(uint8) = 2
+LEASE_CLOSED: constant(uint8) = 3
+
+# Slashing reasons passed to Slashing.slashOperator (equal to the verdicts).
+REASON_FRAUD: constant(uint8) = 2
+REASON_UNAVAILABLE: constant(uint8) = 3
+
+jobCount: public(uint256)
+leaseCount: public(uint256)
+_jobs: HashMap[uint256, Job]
+_leases: HashMap[uint256, Lease]
+_operatorLeases: HashMap[address, DynArray[uint256, MAX_OPERATOR_LEASES]]
+# leaseId -> epoch -> blocks paid in that epoch
+leasePaidBlocks: public(HashMap[uint256, HashMap[uint256, uint256]])
+# operator -> epoch -> downtime report processed
+downtimeReported: public(HashMap[address, HashMap[uint256, bool]])
+_held: HashMap[address, Held]
+# withdrawable balances (released lease earnings, refused payments, SLA refunds)
+credits: public(HashMap[address, uint256])
+
+
+@deploy
+def __init__():
+    pass
+
+
+# ---------------------------------------------------------------- internals
+
+@internal
+@view
+def _param(name: String[32]) -> uint256:
+    return staticcall IParams(PARAMS).get(name)
+
+
+@internal
+def _pay(to: address, amount: uint256):
+    # Push with a gas cap; a refusing recipient is credited instead.
+    if amount == 0:
+        return
+    ok: bool = raw_call(to, b"", value=amount, gas=PAY_GAS, revert_on_failure=False)
+    if not ok:
+        self.credits[to] += amount
+        log PaymentDeferred(account=to, amount=amount)
+
+
+@internal
+def _send_fee(amount: uint256):
+    if amount > 0:
+        raw_call(GOVERNANCE, b"", value=amount)
+
+
+@internal
+def _roll(operator: address, epoch: uint256):
+    # Release lease earnings booked two or more epochs before `epoch`.
+    h: Held = self._held[operator]
+    if h.epoch == epoch or (h.current == 0 and h.previous == 0):
+        return
+    released: uint256 = h.previous
+    if epoch == h.epoch + 1:
+        h.previous = h.current
+    else:
+        released += h.current
+        h.previous = 0
+    h.current = 0
+    h.epoch = epoch
+    self._held[operator] = h
+    if released > 0:
+        self.credits[operator] += released
+        log EarningsReleased(operator=operator, amount=released)
+
+
+@internal
+def _book(leaseId: uint256, start: uint256, end: uint256, epochLength: uint256):
+    # Books the paid blocks [start, end) to their epochs.
+    cur: uint256 = start
+    for i: uint256 in range(MAX_BOOKED_EPOCHS):
+        if cur >= end:
+            break
+        e: uint256 = cur // epochLength
+        upto: uint256 = min(end, (e + 1) * epochLength)
+        self.leasePaidBlocks[leaseId][e] += upto - cur
+        cur = upto
+
+
+@internal
+def _accrue(leaseId: uint256, feeBps: uint256, epochLength: uint256) -> uint256:
+    # Streams the elapsed blocks the deposit covers; returns the fee to forward.
+    l: Lease = self._leases[leaseId]
+    if l.state != LEASE_ACTIVE or block.number <= l.paidUntil:
+        return 0
+    elapsed: uint256 = block.number - l.paidUntil
+    n: uint256 = min(elapsed, l.deposit // l.pricePerBlock)
+    amount: uint256 = n * l.pricePerBlock
+    fee: uint256 = amount * feeBps // BPS
+    start: uint256 = l.paidUntil
+    l.deposit -= amount
+    l.paidUntil += n
+    l.totalPaid += amount
+    if n < elapsed:
+        l.state = LEASE_OVERDRAWN
+    self._leases[leaseId] = l
+    if n > 0:
+        self._book(leaseId, start, l.paidUntil, epochLength)
+        curEpoch: uint256 = block.number // epochLength
+        self._roll(l.operator, curEpoch)
+        self._held[l.operator].epoch = curEpoch
+        self._held[l.operator].current += amount - fee
+        log LeaseSettled(leaseId=leaseId, blocks=n, amount=amount, fee=fee, depositLeft=l.deposit, paidUntil=l.paidUntil)
+    if n < elapsed:
+        log LeaseOverdrawn(leaseId=leaseId, paidUntil=l.paidUntil)
+    return fee
+
+
+@internal
+def _accrue_one(leaseId: uint256):
+    l_state: uint8 = self._leases[leaseId].state
+    assert l_state != 0, "Escrow: unknown lease"
+    fee: uint256 = self._accrue(leaseId, self._param("protocolFeeBps"), self._param("epochLength"))
+    self._send_fee(fee)
+
+
+# --------------------------------------------------------------------- jobs
+
+@external
+@payable
+def createJob(specHash: bytes32, operator: address, deadline: uint256) -> uint256:
+    """
+    @notice Creates a job paid with msg.value; `operator` empty makes it open.
+    @param deadline Last block at which the result may be committed.
+    @return The job id (from 1).
+    """
+    assert msg.value > 0, "Escrow: job payment must be positive"
+    assert deadline > block.number, "Escrow: deadline must be in the future"
+    if operator != empty(address):
+        assert staticcall IStaking(STAKING).isActiveOperator(operator), "Escrow: operator is not active"
+    jobId: uint256 = self.jobCount + 1
+    self.jobCount = jobId
+    self._jobs[jobId] = Job(
+        customer=msg.sender,
+        operator=operator,
+        specHash=specHash,
+        price=msg.value,
+        deadline=deadline,
+        createdBlock=block.number,
+        resultRoot=empty(bytes32),
+        verdict=0,
+        workUnits=0,
+        state=JOB_OPEN,
+    )
+    log JobCreated(jobId=jobId, customer=msg.sender, operator=operator, specHash=specHash, price=msg.value, deadline=deadline)
+    return jobId
+
+
+@external
+def acceptJob(jobId: uint256):
+    """
+    @notice The named operator (or any active operator for an open job) takes the job.
+    """
+    j: Job = self._jobs[jobId]
+    assert j.state != 0, "Escrow: unknown job"
+    assert j.state == JOB_OPEN, "Escrow: job is not awaiting an operator"
+    assert block.number <= j.deadline, "Escrow: job deadline has passed"
+    if j.operator != empty(address):
+        assert msg.sender == j.operator, "Escrow: job is reserved for another operator"
+    assert staticcall IStaking(STAKING).isActiveOperator(msg.sender), "Escrow: operator is not active"
+    self._jobs[jobId].operator = msg.sender
+    self._jobs[jobId].state = JOB_ACCEPTED
+    log JobAccepted(jobId=jobId, operator=msg.sender)
+
+
+@external
+def commitResult(jobId: uint256, resultRoot: bytes32):
+    """
+    @notice The accepted operator commits the result's root, by the deadline, once.
+    """
+    j: Job = self._jobs[jobId]
+    assert j.state != 0, "Escrow: unknown job"
+    assert j.state != JOB_OPEN, "Escrow: job has not been accepted"
+    assert msg.sender == j.operator, "Escrow: only the job's operator may commit"
+    assert j.state == JOB_ACCEPTED, "Escrow: job is not awaiting a result"
+    assert block.number <= j.deadline, "Escrow: job deadline has passed"
+    assert resultRoot != empty(bytes32), "Escrow: result root is empty"
+    self._jobs[jobId].resultRoot = resultRoot
+    self._jobs[jobId].state = JOB_COMMITTED
+    log ResultCommitted(jobId=jobId, operator=msg.sender, resultRoot=resultRoot)
+
+
+@external
+@nonreentrant
+def settle(jobId: uint256, verdict: uint8, workUnits: uint256):
+    """
+    @notice Only the Oracle: pays (verdict 1) or refunds and slashes (2, 3), once.
+    """
+    assert msg.sender == ORACLE, "Escrow: only the Oracle may settle"
+    j: Job = self._jobs[jobId]
+    assert j.state != 0, "Escrow: unknown job"
+    assert verdict >= VERDICT_VALID and verdict <= VERDICT_UNAVAILABLE, "Escrow: unknown verdict"
+    if verdict == VERDICT_UNAVAILABLE:
+        assert j.state == JOB_ACCEPTED or j.state == JOB_COMMITTED, "Escrow: job is not awaiting settlement"
+    else:
+        assert j.state == JOB_COMMITTED, "Escrow: job is not awaiting settlement"
+    self._jobs[jobId].state = JOB_SETTLED
+    self._jobs[jobId].verdict = verdict
+    if verdict == VERDICT_VALID:
+        fee: uint256 = j.price * self._param("protocolFeeBps") // BPS
+        payout: uint256 = j.price - fee
+        self._jobs[jobId].workUnits = workUnits
+        log JobSettled(jobId=jobId, verdict=verdict, workUnits=workUnits, operatorPayout=payout, fee=fee, refund=0)
+        self._send_fee(fee)
+        self._pay(j.operator, payout)
+    else:
+        penalty: uint256 = 0
+        if verdict == VERDICT_INVALID:
+            penalty = self._param("operatorFraudPenaltyBps")
+        else:
+            penalty = self._param("operatorDowntimePenaltyBps")
+        log JobSettled(jobId=jobId, verdict=verdict, workUnits=0, operatorPayout=0, fee=0, refund=j.price)
+        extcall ISlashing(SLASHING).slashOperator(j.operator, penalty, verdict)
+        self._pay(j.customer, j.price)
+
+
+@external
+@nonreentrant
+def reclaim(jobId: uint256):
+    """
+    @notice The customer takes the payment back after the deadline if no result was committed.
+    """
+    j: Job = self._jobs[jobId]
+    assert j.state != 0, "Escrow: unknown job"
+    assert msg.sender == j.customer, "Escrow: only the job's customer may reclaim"
+    assert j.state == JOB_OPEN or j.state == JOB_ACCEPTED, "Escrow: job is not reclaimable"
+    assert block.number > j.deadline, "Escrow: job deadline has not passed"
+    self._jobs[jobId].state = JOB_RECLAIMED
+    log JobReclaimed(jobId=jobId, customer=msg.sender, amount=j.price)
+    self._pay(msg.sender, j.price)
+
+
+@external
+@view
+def job(jobId: uint256) -> Job:
+    """
+    @notice The job; state 0 for an unknown id.
+    """
+    return self._jobs[jobId]
+
+
+# ------------------------------------------------------------------- leases
+
+@external
+@payable
+def openLease(operator: address, pricePerBlock: uint256) -> uint256:
+    """
+    @notice Rents `operator` at `pricePerBlock`, streamed from the deposit (msg.value).
+    @return The lease id (from 1).
+    """
+    assert pricePerBlock > 0, "Escrow: price per block must be positive"
+    assert msg.value >= pricePerBlock, "Escrow: deposit must cover at least one block"
+    assert staticcall IStaking(STAKING).isActiveOperator(operator), "Escrow: operator is not active"
+    # Drop leases closed two or more epochs ago from the operator's list.
+    epochLength: uint256 = self._param("epochLength")
+    curEpoch: uint256 = block.number // epochLength
+    ids: DynArray[uint256, MAX_OPERATOR_LEASES] = self._operatorLeases[operator]
+    kept: DynArray[uint256, MAX_OPERATOR_LEASES] = []
+    for id: uint256 in ids:
+        if self._leases[id].state == LEASE_CLOSED and self._leases[id].closedBlock // epochLength + 2 <= curEpoch:
+            continue
+        kept.append(id)
+    assert len(kept) < MAX_OPERATOR_LEASES, "Escrow: operator has too many leases"
+    leaseId: uint256 = self.leaseCount + 1
+    self.leaseCount = leaseId
+    kept.append(leaseId)
+    self._operatorLeases[operator] = kept
+    self._leases[leaseId] = Lease(
+        customer=msg.sender,
+        operator=operator,
+        pricePerBlock=pricePerBlock,
+        deposit=msg.value,
+        startBlock=block.number,
+        paidUntil=block.number,
+        totalPaid=0,
+        refunded=0,
+        closedBlock=0,
+        state=LEASE_ACTIVE,
+    )
+    log LeaseOpened(leaseId=leaseId, customer=msg.sender, operator=operator, pricePerBlock=pricePerBlock, deposit=msg.value)
+    return leaseId
+
+
+@external
+@payable
+@nonreentrant
+def topUp(leaseId: uint256):
+    """
+    @notice Adds msg.value to the deposit; resumes an Overdrawn lease from this block.
+    """
+    assert msg.value > 0, "Escrow: top-up must be positive"
+    state: uint8 = self._leases[leaseId].state
+    assert state != 0, "Escrow: unknown lease"
+    assert state != LEASE_CLOSED, "Escrow: lease is closed"
+    fee: uint256 = self._accrue(leaseId, self._param("protocolFeeBps"), self._param("epochLength"))
+    l: Lease = self._leases[leaseId]
+    l.deposit += msg.value
+    if l.state == LEASE_OVERDRAWN:
+        assert l.deposit >= l.pricePerBlock, "Escrow: deposit must cover at least one block"
+        l.state = LEASE_ACTIVE
+        l.paidUntil = block.number
+        log LeaseResumed(leaseId=leaseId, fromBlock=block.number)
+    self._leases[leaseId] = l
+    log LeaseToppedUp(leaseId=leaseId, sender=msg.sender, amount=msg.value, deposit=l.deposit)
+    self._send_fee(fee)
+
+
+@external
+@nonreentrant
+def settleLease(leaseId: uint256):
+    """
+    @notice Anyone: streams the lease's elapsed blocks to the operator.
+    """
+    self._accrue_one(leaseId)
+
+
+@external
+@nonreentrant
+def settleLeases(ids: DynArray[uint256, MAX_SETTLE_BATCH]):
+    """
+    @notice The node (SYSTEM), each epoch: settles these leases; unknown,
+            closed or overdrawn ones are skipped.
+    """
+    assert msg.sender == SYSTEM, "Escrow: only the system may settle leases in bulk"
+    feeBps: uint256 = self._param("protocolFeeBps")
+    epochLength: uint256 = self._param("epochLength")
+    fees: uint256 = 0
+    for id: uint256 in ids:
+        fees += self._accrue(id, feeBps, epochLength)
+    self._send_fee(fees)
+
+
+@external
+@nonreentrant
+def closeLease(leaseId: uint256):
+    """
+    @notice The customer or the operator: settles, closes and refunds the rest to the customer.
+    """
+    l: Lease = self._leases[leaseId]
+    assert l.state != 0, "Escrow: unknown lease"
+    assert msg.sender == l.customer or msg.sender == l.operator, "Escrow: only the lease's customer or operator may close it"
+    assert l.state != LEASE_CLOSED, "Escrow: lease is closed"
+    fee: uint256 = self._accrue(leaseId, self._param("protocolFeeBps"), self._param("epochLength"))
+    refund: uint256 = self._leases[leaseId].deposit
+    self._leases[leaseId].deposit = 0
+    self._leases[leaseId].state = LEASE_CLOSED
+    self._leases[leaseId].closedBlock = block.number
+    log LeaseClosed(leaseId=leaseId, closedBy=msg.sender, refund=refund)
+    self._send_fee(fee)
+    self._pay(l.customer, refund)
+
+
+@external
+@nonreentrant
+def refundDowntime(operator: address, epoch: uint256, uptimeBps: uint256):
+    """
+    @notice Only the Oracle, once per operator and finished epoch: below
+            slaUptimeBps, refunds each lease's customer the downtime share
+            of that epoch's payments (rule in the contract's @dev).
+    """
+    assert msg.sender == ORACLE, "Escrow: only the Oracle may report downtime"
+    assert uptimeBps <= BPS, "Escrow: uptime above 100%"
+    epochLength: uint256 = self._param("epochLength")
+    assert (epoch + 1) * epochLength <= block.number, "Escrow: epoch has not ended"
+    assert not self.downtimeReported[operator][epoch], "Escrow: downtime of this epoch already reported"
+    self.downtimeReported[operator][epoch] = True
+    total: uint256 = 0
+    if uptimeBps >= self._param("slaUptimeBps"):
+        log DowntimeReported(operator=operator, epoch=epoch, uptimeBps=uptimeBps, totalRefunded=0)
+        return
+    feeBps: uint256 = self._param("protocolFeeBps")
+    fees: uint256 = 0
+    for id: uint256 in self._operatorLeases[operator]:
+        fees += self._accrue(id, feeBps, epochLength)
+    self._roll(operator, block.number // epochLength)
+    for id: uint256 in self._operatorLeases[operator]:
+        blocks: uint256 = self.leasePaidBlocks[id][epoch]
+        if blocks == 0:
+            continue
+        owed: uint256 = blocks * self._leases[id].pricePerBlock * (BPS - uptimeBps) // BPS
+        # taken from held earnings (older first), then withdrawable credit
+        left: uint256 = owed
+        take: uint256 = min(left, self._held[operator].previous)
+        self._held[operator].previous -= take
+        left -= take
+        take = min(left, self._held[operator].current)
+        self._held[operator].current -= take
+        left -= take
+        take = min(left, self.credits[operator])
+        self.credits[operator] -= take
+        left -= take
+        refunded: uint256 = owed - left
+        if refunded > 0:
+            customer: address = self._leases[id].customer
+            self._leases[id].refunded += refunded
+            self.credits[customer] += refunded
+            total += refunded
+        log DowntimeRefunded(leaseId=id, epoch=epoch, paidBlocks=blocks, owed=owed, refunded=refunded)
+    log DowntimeReported(operator=operator, epoch=epoch, uptimeBps=uptimeBps, totalRefunded=total)
+    self._send_fee(fees)
+
+
+@external
+@nonreentrant
+def withdraw():
+    """
+    @notice Pays the caller's withdrawable credit (released lease earnings,
+            refused payments, SLA refunds).
+    """
+    self._roll(msg.sender, block.number // self._param("epochLength"))
+    amount: uint256 = self.credits[msg.sender]
+    assert amount > 0, "Escrow: nothing to withdraw"
+    self.credits[msg.sender] = 0
+    log Withdrawal(account=msg.sender, amount=amount)
+    raw_call(msg.sender, b"", value=amount)
+
+
+@external
+@view
+def lease(leaseId: uint256) -> Lease:
+    """
+    @notice The lease as last settled; state 0 for an unknown id.
+    """
+    return self._leases[leaseId]
+
+
+@external
+@view
+def operatorLeases(operator: address) -> DynArray[uint256, MAX_OPERATOR_LEASES]:
+    """
+    @notice Lease ids kept for the operator's SLA refunds (cap 64).
+    """
+    return self._operatorLeases[operator]
+
+
+@external
+@view
+def heldEarnings(operator: address) -> Held:
+    """
+    @notice Lease earnings not yet withdrawable, as last booked.
+    """
+    return self._held[operator]
