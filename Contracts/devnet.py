@@ -1,0 +1,131 @@
+"""Writes the devnet genesis with the protocol contracts from their artifacts.
+
+    python Contracts/devnet.py [--out FILE]    # the genesis JSON (standard output by default)
+
+`athd dev --genesis FILE` runs it; the interop tests of the contracts do so.
+(The embedded `athd dev` genesis does not carry the contracts yet.)
+
+The devnet has ten prefunded dev accounts (key i = keccak256("ath devnet
+account i"), 10,000 ATH each), the six protocol contracts at 0x…1000-0x…1005
+created from their artifacts with the constructor arguments below, one
+validator (dev account 0), one GPU operator (dev account 1) and three
+checkers (dev accounts 2, 3, 4), whose stakes Staking holds from genesis.
+Governance and unbonding periods are short so that a dev chain shows them in
+seconds; everything else keeps the Params defaults.
+"""
+import argparse
+import json
+import os
+import sys
+
+from Crypto.Hash import keccak
+from Crypto.PublicKey import ECC
+from eth_abi import encode
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+ATH = 10**18
+ORDER = ["Params", "Staking", "Slashing", "Escrow", "Oracle", "Governance"]
+ADDRESS = {name: "0x%040x" % (0x1000 + i) for i, name in enumerate(ORDER)}
+
+PARAM_OVERRIDES = [
+    ("unbondingBlocks", 30),
+    ("epochLength", 20),
+    ("jailBlocks", 30),
+    ("govDepositBlocks", 30),
+    ("govVotingBlocks", 30),
+    ("govTimelockBlocks", 10),
+]
+
+VALIDATOR_STAKE = 1_000 * ATH
+OPERATOR_STAKE = 500 * ATH        # one class-1 GPU (24-80 GiB) at the default class price
+CHECKER_STAKE = 100 * ATH
+
+
+def keccak256(data):
+    return keccak.new(digest_bits=256, data=data).digest()
+
+
+def dev_address(i):
+    from eth_account import Account
+    return Account.from_key(keccak256(b"ath devnet account %d" % i)).address
+
+
+def dev_consensus_key(i):
+    """The ed25519 public key of seed keccak256("ath devnet validator i")."""
+    key = ECC.construct(curve="Ed25519", seed=keccak256(b"ath devnet validator %d" % i))
+    return key.public_key().export_key(format="raw")
+
+
+def constructor_args():
+    validator, operator = dev_address(0), dev_address(1)
+    checkers = [dev_address(i) for i in (2, 3, 4)]
+    return {
+        "Params": [[(name, value) for name, value in PARAM_OVERRIDES]],
+        "Staking": [
+            [(validator, dev_consensus_key(0), 1000, VALIDATOR_STAKE)],
+            [(operator, "NVIDIA H100 80GB HBM3", 1, 80, "http://127.0.0.1:8600", OPERATOR_STAKE)],
+            [(c, "http://127.0.0.1:%d" % (8601 + k), CHECKER_STAKE) for k, c in enumerate(checkers)],
+        ],
+    }, VALIDATOR_STAKE + OPERATOR_STAKE + CHECKER_STAKE * len(checkers)
+
+
+def abi_type(param):
+    t = param["type"]
+    if t.startswith("tuple"):
+        inner = "(" + ",".join(abi_type(c) for c in param["components"]) + ")"
+        return inner + t[len("tuple"):]
+    return t
+
+
+def init_code(artifact, args):
+    ctor = next((e for e in artifact["abi"] if e.get("type") == "constructor"), None)
+    inputs = ctor["inputs"] if ctor else []
+    if len(inputs) != len(args):
+        raise SystemExit(f"{artifact['contractName']}: the constructor takes {len(inputs)} arguments, devnet.py gives {len(args)}")
+    encoded = encode([abi_type(p) for p in inputs], args) if inputs else b""
+    return artifact["bytecode"] + encoded.hex()
+
+
+def genesis_json():
+    args, staked = constructor_args()
+    alloc = {}
+    for i in range(10):
+        alloc[dev_address(i).lower()] = {"balance": str(10_000 * ATH)}
+    alloc[ADDRESS["Staking"]] = {"balance": str(staked)}
+    contracts = []
+    for name in ORDER:
+        with open(os.path.join(HERE, "artifacts", name + ".json")) as f:
+            artifact = json.load(f)
+        contracts.append({"name": name, "address": ADDRESS[name], "initCode": init_code(artifact, args.get(name, []))})
+    genesis = {
+        "comment": "ATH devnet, written by Contracts/devnet.py: prefunded dev accounts whose keys athd dev prints "
+                   "(key i = keccak256(\"ath devnet account i\")); the protocol contracts; dev account 0 validates, "
+                   "1 operates a GPU, 2-4 check. Never use these keys on a real network.",
+        "chainId": 7331,
+        "timestamp": 1767225600,
+        "gasLimit": 30000000,
+        "baseFeePerGas": "1000000000",
+        "minBaseFeePerGas": "1000000000",
+        "extraData": "0x",
+        "alloc": alloc,
+        "contracts": contracts,
+    }
+    return json.dumps(genesis, indent=2) + "\n"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", help="file to write (default: standard output)")
+    a = parser.parse_args()
+    text = genesis_json()
+    if a.out:
+        with open(a.out, "w") as f:
+            f.write(text)
+    else:
+        sys.stdout.write(text)
+
+
+if __name__ == "__main__":
+    main()
