@@ -90,9 +90,10 @@ def init_code(artifact, args):
 
 def genesis_json():
     args, staked = constructor_args()
-    alloc = {}
-    for i in range(10):
-        alloc[dev_address(i).lower()] = {"balance": str(10_000 * ATH)}
+    # The chain settings and dev accounts are the embedded devnet's (Genesis/devnet.json).
+    with open(os.path.join(ROOT, "Genesis", "devnet.json")) as f:
+        base = json.load(f)
+    alloc = dict(base["alloc"])
     alloc[ADDRESS["Staking"]] = {"balance": str(staked)}
     contracts = []
     for name in ORDER:
@@ -103,12 +104,7 @@ def genesis_json():
         "comment": "ATH devnet, written by Contracts/devnet.py: prefunded dev accounts whose keys athd dev prints "
                    "(key i = keccak256(\"ath devnet account i\")); the protocol contracts; dev account 0 validates, "
                    "1 operates a GPU, 2-4 check. Never use these keys on a real network.",
-        "chainId": 7331,
-        "timestamp": 1767225600,
-        "gasLimit": 30000000,
-        "baseFeePerGas": "1000000000",
-        "minBaseFeePerGas": "1000000000",
-        "extraData": "0x",
+        **{k: v for k, v in base.items() if k not in ("comment", "alloc")},
         "alloc": alloc,
         "contracts": contracts,
     }
