@@ -65,9 +65,11 @@ test-conformance:
 test-interop:
 	ATH_BIN="$(abspath $(BIN))/ath" $(PY) -m pytest -q Tests/Interop
 
-# Protocol contracts: compile Contracts/*.vy (vyper 0.4.3, cancun) into Contracts/artifacts/.
+# Protocol contracts: compile Contracts/*.vy (vyper 0.4.3, cancun) into Contracts/artifacts/,
+# then write the devnet genesis that deploys them (Genesis/devnet.json and athd dev's embedded copy).
 contracts: venv
 	$(PY) Contracts/build.py
+	$(PY) Contracts/devnet.py --write
 
 # The main job: a one-process dev chain (prefunded accounts, JSON-RPC on 8545).
 run: deps build

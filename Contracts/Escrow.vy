@@ -26,7 +26,7 @@
      Leases. openLease(operator, pricePerBlock) with a deposit covering at
      least one block. Blocks [startBlock, paidUntil) are paid; touching a
      lease (settleLease, topUp, closeLease, refundDowntime, and the node's
-     settleLeases each epoch) pays n = min(block.number - paidUntil,
+     settleDueLeases each block) pays n = min(block.number - paidUntil,
      deposit / pricePerBlock) more blocks from the deposit: fee
      (protocolFeeBps) to the treasury, the rest to the operator's held
      earnings. If n falls short the lease turns Overdrawn: accrual stops at
@@ -187,7 +187,10 @@ SYSTEM: constant(address) = 0xffffFFFfFFffffffffffffffFfFFFfffFFFfFFfE  # the no
 
 BPS: constant(uint256) = 10_000
 MAX_OPERATOR_LEASES: constant(uint256) = 64
-MAX_SETTLE_BATCH: constant(uint256) = 256
+# Open leases the node's per-block settlement visits: each is settled once
+# it is an epoch behind, so every lease is settled at least once per epoch
+# while there are at most MAX_SETTLE_VISITS * epochLength open leases.
+MAX_SETTLE_VISITS: constant(uint256) = 16
 # Epochs one settlement books blocks into; the node settles every epoch, so a
 # stretch longer than this only happens if it failed to: the blocks beyond
 # are paid but not booked (no SLA refund for them).
@@ -224,6 +227,11 @@ downtimeReported: public(HashMap[address, HashMap[uint256, bool]])
 _held: HashMap[address, Held]
 # withdrawable balances (released lease earnings, refused payments, SLA refunds)
 credits: public(HashMap[address, uint256])
+# Active leases as an indexed set: position -> lease id, lease id -> position + 1
+openLeaseCount: public(uint256)
+_openIds: HashMap[uint256, uint256]
+_openPos: HashMap[uint256, uint256]
+settleCursor: public(uint256)
 
 
 @deploy
@@ -254,6 +262,31 @@ def _pay(to: address, amount: uint256):
 def _send_fee(amount: uint256):
     if amount > 0:
         raw_call(GOVERNANCE, b"", value=amount)
+
+
+@internal
+def _markOpen(leaseId: uint256):
+    if self._openPos[leaseId] != 0:
+        return
+    n: uint256 = self.openLeaseCount
+    self._openIds[n] = leaseId
+    self._openPos[leaseId] = n + 1
+    self.openLeaseCount = n + 1
+
+
+@internal
+def _markShut(leaseId: uint256):
+    # Swap-removes the lease from the open set (the last one takes its place).
+    pos: uint256 = self._openPos[leaseId]
+    if pos == 0:
+        return
+    last: uint256 = self.openLeaseCount - 1
+    lastId: uint256 = self._openIds[last]
+    self._openIds[pos - 1] = lastId
+    self._openPos[lastId] = pos
+    self._openIds[last] = 0
+    self._openPos[leaseId] = 0
+    self.openLeaseCount = last
 
 
 @internal
@@ -305,6 +338,7 @@ def _accrue(leaseId: uint256, feeBps: uint256, epochLength: uint256) -> uint256:
     l.totalPaid += amount
     if n < elapsed:
         l.state = LEASE_OVERDRAWN
+        self._markShut(leaseId)
     self._leases[leaseId] = l
     if n > 0:
         self._book(leaseId, start, l.paidUntil, epochLength)
@@ -489,6 +523,7 @@ def openLease(operator: address, pricePerBlock: uint256) -> uint256:
         closedBlock=0,
         state=LEASE_ACTIVE,
     )
+    self._markOpen(leaseId)
     log LeaseOpened(leaseId=leaseId, customer=msg.sender, operator=operator, pricePerBlock=pricePerBlock, deposit=msg.value)
     return leaseId
 
@@ -511,6 +546,7 @@ def topUp(leaseId: uint256):
         assert l.deposit >= l.pricePerBlock, "Escrow: deposit must cover at least one block"
         l.state = LEASE_ACTIVE
         l.paidUntil = block.number
+        self._markOpen(leaseId)
         log LeaseResumed(leaseId=leaseId, fromBlock=block.number)
     self._leases[leaseId] = l
     log LeaseToppedUp(leaseId=leaseId, sender=msg.sender, amount=msg.value, deposit=l.deposit)
@@ -528,17 +564,32 @@ def settleLease(leaseId: uint256):
 
 @external
 @nonreentrant
-def settleLeases(ids: DynArray[uint256, MAX_SETTLE_BATCH]):
+def settleDueLeases():
     """
-    @notice The node (SYSTEM), each epoch: settles these leases; unknown,
-            closed or overdrawn ones are skipped.
+    @notice The node (SYSTEM), each block: visits up to MAX_SETTLE_VISITS open
+            leases from a rotating cursor and settles those whose deposit has
+            not streamed for an epoch or more.
     """
     assert msg.sender == SYSTEM, "Escrow: only the system may settle leases in bulk"
+    n: uint256 = self.openLeaseCount
+    if n == 0:
+        return
     feeBps: uint256 = self._param("protocolFeeBps")
     epochLength: uint256 = self._param("epochLength")
+    cursor: uint256 = self.settleCursor
     fees: uint256 = 0
-    for id: uint256 in ids:
-        fees += self._accrue(id, feeBps, epochLength)
+    for i: uint256 in range(MAX_SETTLE_VISITS):
+        if i == n or self.openLeaseCount == 0:
+            break
+        if cursor >= self.openLeaseCount:
+            cursor = 0
+        leaseId: uint256 = self._openIds[cursor]
+        if self._leases[leaseId].paidUntil + epochLength <= block.number:
+            fees += self._accrue(leaseId, feeBps, epochLength)
+        # An overdrawn lease left the set and the last one took its slot.
+        if self._openPos[leaseId] != 0:
+            cursor += 1
+    self.settleCursor = cursor
     self._send_fee(fees)
 
 
@@ -557,6 +608,7 @@ def closeLease(leaseId: uint256):
     self._leases[leaseId].deposit = 0
     self._leases[leaseId].state = LEASE_CLOSED
     self._leases[leaseId].closedBlock = block.number
+    self._markShut(leaseId)
     log LeaseClosed(leaseId=leaseId, closedBy=msg.sender, refund=refund)
     self._send_fee(fee)
     self._pay(l.customer, refund)

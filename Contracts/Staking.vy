@@ -204,6 +204,10 @@ totalCheckerStake: public(uint256)
 # epochs and the work-unit / checker pools: [pool][epoch]
 epoch: public(uint256)
 nextEpochBlock: public(uint256)
+# the block reward's multiplier after decay (1e18: none), compounded each epoch
+rewardFactor: public(uint256)
+# the validator set fixed at the start of the current epoch (consensus keys filled)
+epochSet: DynArray[ValidatorInfo, MAX_SET]
 poolAmount: public(HashMap[uint256, HashMap[uint256, uint256]])
 poolUnits: public(HashMap[uint256, HashMap[uint256, uint256]])
 accountEpoch: HashMap[uint256, HashMap[address, uint256]]
@@ -234,6 +238,8 @@ def __init__(
         self._registerOperator(o.account, o.gpuModel, o.gpuCount, o.gpuMemoryGiB, o.endpoint, o.stake)
     for c: GenesisChecker in initialCheckers:
         self._registerChecker(c.account, c.endpoint, c.stake)
+    self.rewardFactor = PRECISION
+    self.epochSet = self._keyedSet()
 
 
 # ---------------------------------------------------------------- helpers
@@ -490,6 +496,25 @@ def _activeSet(sort: bool) -> (DynArray[ValidatorInfo, MAX_SET], uint256):
     return out, total
 
 
+@internal
+@view
+def _keyedSet() -> DynArray[ValidatorInfo, MAX_SET]:
+    out: DynArray[ValidatorInfo, MAX_SET] = []
+    total: uint256 = 0
+    out, total = self._activeSet(True)
+    for i: uint256 in range(MAX_SET):
+        if i == len(out):
+            break
+        out[i].consensusKey = self.validators[out[i].account].consensusKey
+    return out
+
+
+@internal
+@view
+def _decayed() -> uint256:
+    return self.rewardFactor * (BPS - self._param("blockRewardDecayBps")) // BPS
+
+
 # ---------------------------------------------------------------- staking
 
 @external
@@ -685,6 +710,8 @@ def mintReward(proposer: address, amount: uint256):
         self.epoch = e
         length: uint256 = self._param("epochLength")
         self.nextEpochBlock = (block.number // length + 1) * length
+        self.rewardFactor = self._decayed()
+        self.epochSet = self._keyedSet()
         log EpochStarted(epoch=e, startBlock=block.number)
     computeShare: uint256 = amount * self._param("computeRewardShareBps") // BPS
     checkerShare: uint256 = amount * self._param("checkerRewardShareBps") // BPS
@@ -815,14 +842,30 @@ def validatorSet() -> DynArray[ValidatorInfo, MAX_SET]:
             delegations) that are registered, not jailed and hold at least
             validatorMinStake, power descending.
     """
-    out: DynArray[ValidatorInfo, MAX_SET] = []
-    total: uint256 = 0
-    out, total = self._activeSet(True)
-    for i: uint256 in range(MAX_SET):
-        if i == len(out):
-            break
-        out[i].consensusKey = self.validators[out[i].account].consensusKey
-    return out
+    return self._keyedSet()
+
+
+@external
+@view
+def epochValidatorSet() -> DynArray[ValidatorInfo, MAX_SET]:
+    """
+    @notice The set fixed when the current epoch began (validatorSet() as of
+            that block): the validators whose signatures the node records.
+    """
+    return self.epochSet
+
+
+@external
+@view
+def blockRewardNow() -> uint256:
+    """
+    @notice What the node mints in this block: blockReward after the decay of
+            every epoch so far (blockRewardDecayBps compounding per epoch).
+    """
+    f: uint256 = self.rewardFactor
+    if block.number >= self.nextEpochBlock:
+        f = self._decayed()
+    return self._param("blockReward") * f // PRECISION
 
 
 @external

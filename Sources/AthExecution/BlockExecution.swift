@@ -89,6 +89,12 @@ public struct NoSystemHooks: SystemHooks {
 public struct SystemCaller {
     let state: JournaledState
     let block: BlockContext
+    /// The block's proposer (from its header).
+    public let proposer: Address
+
+    init(state: JournaledState, block: BlockContext, proposer: Address) {
+        self.state = state; self.block = block; self.proposer = proposer
+    }
     /// Gas each system call may use (not paid by anyone).
     public static let gasLimit: UInt64 = 30_000_000
 
@@ -105,6 +111,16 @@ public struct SystemCaller {
         state.finalizeTransaction()
         return result
     }
+
+    /// Adds `amount` to `account`'s balance: new supply (block rewards).
+    public func mint(_ account: Address, _ amount: UInt256) {
+        state.beginTransaction()
+        state.addBalance(account, amount)
+        state.finalizeTransaction()
+    }
+
+    /// Whether `account` holds code (a protocol contract is deployed there).
+    public func hasCode(_ account: Address) -> Bool { !state.loadCode(account).bytes.isEmpty }
 
     public var blockNumber: UInt64 { block.number }
 }
@@ -146,7 +162,7 @@ public final class BlockBuilder {
                                timestamp: environment.timestamp, gasLimit: environment.gasLimit,
                                baseFee: environment.baseFee, prevRandao: environment.prevRandao,
                                chainID: UInt256(rules.chainID))
-        hooks.beginBlock(SystemCaller(state: world.state, block: context))
+        hooks.beginBlock(SystemCaller(state: world.state, block: context, proposer: environment.proposer))
     }
 
     public var gasLeft: UInt64 { environment.gasLimit - gasUsed }
@@ -174,7 +190,7 @@ public final class BlockBuilder {
     /// Runs the end-of-block calls, folds the state changes into the tries
     /// and seals the header.
     public func finish(knownTransactionsRoot: Hash32? = nil) -> ExecutedBlock {
-        hooks.endBlock(SystemCaller(state: world.state, block: context))
+        hooks.endBlock(SystemCaller(state: world.state, block: context, proposer: environment.proposer))
         // The state tries and the list roots are independent: fold them on two threads.
         nonisolated(unsafe) var committed: (root: Hash32, diff: StateDiff)?
         nonisolated(unsafe) var lists: (tx: Hash32, receipts: Hash32)?

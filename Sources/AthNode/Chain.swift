@@ -49,7 +49,7 @@ public final class Chain: @unchecked Sendable {
     /// matches the head block's state root and that the store belongs to
     /// this genesis.
     public init(dataDirectory: String, genesis: Genesis, mempool config: MempoolConfig? = nil,
-                hooks: any SystemHooks = NoSystemHooks(), progress: (String) -> Void = { _ in }) throws(ChainError) {
+                hooks: any SystemHooks = ProtocolHooks(), progress: (String) -> Void = { _ in }) throws(ChainError) {
         self.genesis = genesis
         rules = genesis.rules
         self.hooks = hooks
@@ -273,6 +273,17 @@ public final class Chain: @unchecked Sendable {
         } catch {
             return .failure(error)
         }
+    }
+
+    /// The Staking account whose consensus key is `key` on the latest state;
+    /// nil without a Staking contract or when no validator holds the key.
+    public func stakingAccount(consensusKey key: Hash32) -> Address? {
+        let call = ExecutableTransaction(sender: .zero, to: ProtocolContracts.staking, nonce: 0, gasLimit: 1_000_000,
+                                         value: .zero, data: ProtocolABI.keyOwner(key), accessList: [],
+                                         maxFeePerGas: .zero, maxPriorityFeePerGas: .zero)
+        guard case .success(let outcome) = simulate(call), outcome.status == .success,
+              let owner = ProtocolABI.decodeAddress(outcome.output), owner != .zero else { return nil }
+        return owner
     }
 
     // MARK: Store conversions

@@ -36,7 +36,12 @@ public final class Node: @unchecked Sendable {
     public let chain: Chain
     let options: NodeOptions
     let logger: Logger
-    let validator: Address
+    /// The validator key's own address (keccak of the public key): the
+    /// proposer when the key is not registered with Staking.
+    let keyAddress: Address
+    let consensusKey: Hash32
+    /// The Staking account registered with this consensus key, once found.
+    private let stakingAccount = Mutex<Address?>(nil)
     let metrics = MetricsRegistry()
     let hub = SubscriptionHub()
     private(set) var api: EthAPI!
@@ -52,9 +57,12 @@ public final class Node: @unchecked Sendable {
         self.options = options
         self.logger = logger
         let genesis = try options.home.loadGenesis()
-        validator = NodeHome.validatorAddress(try options.home.loadValidatorKey())
+        let key = try options.home.loadValidatorKey()
+        keyAddress = NodeHome.validatorAddress(key)
+        consensusKey = Hash32(key.publicKey.bytes)!
         do {
             chain = try Chain(dataDirectory: options.home.dataDirectory, genesis: genesis,
+                              hooks: ProtocolHooks(report: { logger.error("\($0)") }),
                               progress: { logger.info("\($0)") })
         } catch {
             throw NodeError(error.description)
@@ -138,12 +146,24 @@ public final class Node: @unchecked Sendable {
         guard !stopped.load(ordering: .sequentiallyConsistent) else { return }
         let now = UInt64(Date().timeIntervalSince1970)
         do {
-            try chain.produceBlock(timestamp: now, coinbase: validator, proposer: validator)
+            let proposer = proposerAddress()
+            try chain.produceBlock(timestamp: now, coinbase: keyAddress, proposer: proposer)
         } catch {
             logger.critical("block production failed; stopping", metadata: ["error": "\(error)"])
             stopped.store(true, ordering: .sequentiallyConsistent)
             timer?.cancel()
         }
+    }
+
+    /// The account Staking registered with this node's consensus key
+    /// (`Staking.keyOwner`), so block rewards reach the validator; the key's
+    /// own address on a chain without Staking or before registration.
+    func proposerAddress() -> Address {
+        if let known = stakingAccount.withLock({ $0 }) { return known }
+        guard let owner = chain.stakingAccount(consensusKey: consensusKey) else { return keyAddress }
+        stakingAccount.withLock { $0 = owner }
+        logger.info("validator key registered with Staking", metadata: ["account": "\(owner)"])
+        return owner
     }
 
     private func announce(_ c: CommittedBlock) {

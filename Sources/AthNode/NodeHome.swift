@@ -32,7 +32,9 @@ public struct NodeHome: Sendable {
 
     /// Writes a new home: config, genesis (checked first), node and
     /// validator keys (mode 0600), and an empty data directory.
-    public static func initialize(root: String, genesisJSON: [UInt8], config: NodeConfig = NodeConfig()) throws(NodeError) -> NodeHome {
+    /// `validatorKey` nil draws a fresh key (dev chains pass their public one).
+    public static func initialize(root: String, genesisJSON: [UInt8], config: NodeConfig = NodeConfig(),
+                                  validatorKey: Ed25519PrivateKey? = nil) throws(NodeError) -> NodeHome {
         let home = NodeHome(root: root)
         if home.isInitialized { throw NodeError("\(root) is already initialized (\(home.genesisPath) exists)") }
         do { _ = try Genesis(json: genesisJSON) } catch { throw NodeError("invalid genesis: \(error.description)") }
@@ -46,7 +48,7 @@ public struct NodeHome: Sendable {
         try write(Array(config.rendered.utf8), to: home.configPath, mode: 0o644)
         try write(genesisJSON, to: home.genesisPath, mode: 0o644)
         try write(keyFile(Ed25519PrivateKey.generate(), kind: "node"), to: home.nodeKeyPath, mode: 0o600)
-        try write(keyFile(Ed25519PrivateKey.generate(), kind: "validator"), to: home.validatorKeyPath, mode: 0o600)
+        try write(keyFile(validatorKey ?? Ed25519PrivateKey.generate(), kind: "validator"), to: home.validatorKeyPath, mode: 0o600)
         return home
     }
 

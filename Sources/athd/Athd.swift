@@ -200,7 +200,7 @@ extension Athd {
                 } else {
                     genesisJSON = Array(DevChain.genesisJSON.utf8)
                 }
-                do { h = try NodeHome.initialize(root: root, genesisJSON: genesisJSON) } catch {
+                do { h = try NodeHome.initialize(root: root, genesisJSON: genesisJSON, validatorKey: DevChain.validatorKey) } catch {
                     FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
                     throw ExitCode(1)
                 }

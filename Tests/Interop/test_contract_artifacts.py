@@ -13,6 +13,13 @@ def test_artifacts_match_a_fresh_compile():
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+def test_devnet_genesis_matches_the_artifacts():
+    """Genesis/devnet.json and athd dev's embedded copy deploy the committed artifacts."""
+    devnet = os.path.join(ROOT, "Contracts", "devnet.py")
+    proc = subprocess.run([sys.executable, devnet, "--check"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
 def test_artifacts_carry_abi_and_both_bytecodes():
     folder = os.path.join(ROOT, "Contracts", "artifacts")
     names = sorted(f for f in os.listdir(folder) if f.endswith(".json"))
