@@ -174,6 +174,10 @@ event PaymentDeferred:
     account: indexed(address)
     amount: uint256
 
+event LeaseMinPriceSet:
+    operator: indexed(address)
+    pricePerBlock: uint256
+
 event Withdrawal:
     account: indexed(address)
     amount: uint256
@@ -196,6 +200,9 @@ MAX_SETTLE_VISITS: constant(uint256) = 16
 # are paid but not booked (no SLA refund for them).
 MAX_BOOKED_EPOCHS: constant(uint256) = 16
 PAY_GAS: constant(uint256) = 50_000
+# Epochs after a job's deadline within which checkers must report on a
+# committed result; after that its customer may reclaim.
+SETTLE_GRACE_EPOCHS: constant(uint256) = 2
 
 JOB_OPEN: constant(uint8) = 1
 JOB_ACCEPTED: constant(uint8) = 2
@@ -227,6 +234,8 @@ downtimeReported: public(HashMap[address, HashMap[uint256, bool]])
 _held: HashMap[address, Held]
 # withdrawable balances (released lease earnings, refused payments, SLA refunds)
 credits: public(HashMap[address, uint256])
+# lowest price per block an operator accepts for new leases (0: any)
+leaseMinPrice: public(HashMap[address, uint256])
 # Active leases as an indexed set: position -> lease id, lease id -> position + 1
 openLeaseCount: public(uint256)
 _openIds: HashMap[uint256, uint256]
@@ -262,6 +271,18 @@ def _pay(to: address, amount: uint256):
 def _send_fee(amount: uint256):
     if amount > 0:
         raw_call(GOVERNANCE, b"", value=amount)
+
+
+@internal
+def _relist(leaseId: uint256, operator: address):
+    # A resumed lease pruned from its operator's list goes back on it.
+    ids: DynArray[uint256, MAX_OPERATOR_LEASES] = self._operatorLeases[operator]
+    for id: uint256 in ids:
+        if id == leaseId:
+            return
+    assert len(ids) < MAX_OPERATOR_LEASES, "Escrow: operator has too many leases"
+    ids.append(leaseId)
+    self._operatorLeases[operator] = ids
 
 
 @internal
@@ -464,13 +485,19 @@ def settle(jobId: uint256, verdict: uint8, workUnits: uint256):
 @nonreentrant
 def reclaim(jobId: uint256):
     """
-    @notice The customer takes the payment back after the deadline if no result was committed.
+    @notice The customer takes the payment back after the deadline if no
+            result was committed, or if a committed result is still not
+            settled SETTLE_GRACE_EPOCHS epochs after the deadline (no
+            checker quorum reported: the money is never locked for good).
     """
     j: Job = self._jobs[jobId]
     assert j.state != 0, "Escrow: unknown job"
     assert msg.sender == j.customer, "Escrow: only the job's customer may reclaim"
-    assert j.state == JOB_OPEN or j.state == JOB_ACCEPTED, "Escrow: job is not reclaimable"
+    assert j.state == JOB_OPEN or j.state == JOB_ACCEPTED or j.state == JOB_COMMITTED, "Escrow: job is not reclaimable"
     assert block.number > j.deadline, "Escrow: job deadline has not passed"
+    if j.state == JOB_COMMITTED:
+        grace: uint256 = SETTLE_GRACE_EPOCHS * self._param("epochLength")
+        assert block.number > j.deadline + grace, "Escrow: a committed job awaits its report until 2 epochs after the deadline"
     self._jobs[jobId].state = JOB_RECLAIMED
     log JobReclaimed(jobId=jobId, customer=msg.sender, amount=j.price)
     self._pay(msg.sender, j.price)
@@ -495,6 +522,7 @@ def openLease(operator: address, pricePerBlock: uint256) -> uint256:
     @return The lease id (from 1).
     """
     assert pricePerBlock > 0, "Escrow: price per block must be positive"
+    assert pricePerBlock >= self.leaseMinPrice[operator], "Escrow: price per block below the operator's minimum"
     assert msg.value >= pricePerBlock, "Escrow: deposit must cover at least one block"
     assert staticcall IStaking(STAKING).isActiveOperator(operator), "Escrow: operator is not active"
     # Drop leases closed two or more epochs ago from the operator's list.
@@ -504,6 +532,9 @@ def openLease(operator: address, pricePerBlock: uint256) -> uint256:
     kept: DynArray[uint256, MAX_OPERATOR_LEASES] = []
     for id: uint256 in ids:
         if self._leases[id].state == LEASE_CLOSED and self._leases[id].closedBlock // epochLength + 2 <= curEpoch:
+            continue
+        # Overdrawn two epochs ago: no more SLA refunds to book; a top-up puts it back.
+        if self._leases[id].state == LEASE_OVERDRAWN and self._leases[id].paidUntil // epochLength + 2 <= curEpoch:
             continue
         kept.append(id)
     assert len(kept) < MAX_OPERATOR_LEASES, "Escrow: operator has too many leases"
@@ -529,6 +560,17 @@ def openLease(operator: address, pricePerBlock: uint256) -> uint256:
 
 
 @external
+def setLeaseMinPrice(pricePerBlock: uint256):
+    """
+    @notice An operator sets the lowest price per block it accepts for new
+            leases (existing leases keep theirs).
+    """
+    assert staticcall IStaking(STAKING).isActiveOperator(msg.sender), "Escrow: only an active operator may set lease terms"
+    self.leaseMinPrice[msg.sender] = pricePerBlock
+    log LeaseMinPriceSet(operator=msg.sender, pricePerBlock=pricePerBlock)
+
+
+@external
 @payable
 @nonreentrant
 def topUp(leaseId: uint256):
@@ -547,6 +589,7 @@ def topUp(leaseId: uint256):
         l.state = LEASE_ACTIVE
         l.paidUntil = block.number
         self._markOpen(leaseId)
+        self._relist(leaseId, l.operator)
         log LeaseResumed(leaseId=leaseId, fromBlock=block.number)
     self._leases[leaseId] = l
     log LeaseToppedUp(leaseId=leaseId, sender=msg.sender, amount=msg.value, deposit=l.deposit)

@@ -117,6 +117,8 @@ def set(name: String[32], newValue: uint256):
     @param newValue The new value, within the parameter's bounds.
     """
     assert msg.sender == GOVERNANCE, "Params: only Governance may change parameters"
+    # Lease bookings, SLA reports and reward pools are numbered by epoch.
+    assert keccak256(name) != keccak256("epochLength"), "Params: epochLength is fixed at genesis"
     self._set(name, newValue)
     self._check_shares()
 

@@ -34,6 +34,7 @@ SYSTEM: constant(address) = 0xffffFFFfFFffffffffffffffFfFFFfffFFFfFFfE
 
 BPS: constant(uint256) = 10_000
 PRECISION: constant(uint256) = 10**18
+MAX_GPUS: constant(uint256) = 1024         # per operator; keeps the required stake from overflowing
 MAX_REGISTRY: constant(uint256) = 200    # registered validators
 MAX_SET: constant(uint256) = 100         # active set (maxValidators <= 100)
 MAX_UNBONDING: constant(uint256) = 16    # unbonding entries per account
@@ -413,6 +414,10 @@ def _registerValidator(v: address, key: bytes32, commissionBps: uint256, stake: 
 def _registerOperator(o: address, model: String[64], count: uint256, mem: uint256, endpoint: String[128], stake: uint256):
     assert not self.operators[o].registered, "Staking: already an operator"
     assert count > 0, "Staking: GPU count is zero"
+    assert count <= MAX_GPUS, "Staking: GPU count above 1024"
+    assert len(model) > 0, "Staking: GPU model is empty"
+    assert mem > 0, "Staking: GPU memory is zero"
+    assert len(endpoint) > 0, "Staking: endpoint is empty"
     assert stake >= self._required(count, mem), "Staking: stake below the operator's required stake"
     self.operators[o] = Operator(gpuModel=model, gpuCount=count, gpuMemoryGiB=mem, endpoint=endpoint, stake=stake, registered=True)
     self._bond(o, stake, True)
@@ -423,6 +428,7 @@ def _registerOperator(o: address, model: String[64], count: uint256, mem: uint25
 def _registerChecker(c: address, endpoint: String[128], stake: uint256):
     assert not self.checkers[c].registered, "Staking: already a checker"
     assert stake >= self._param("checkerMinStake"), "Staking: stake below the checker minimum"
+    assert len(endpoint) > 0, "Staking: endpoint is empty"
     self.checkers[c].endpoint = endpoint
     self.checkers[c].registered = True
     self._setCheckerStake(c, stake)
@@ -718,22 +724,37 @@ def mintReward(proposer: address, amount: uint256):
     rest: uint256 = amount - computeShare - checkerShare
     self.poolAmount[POOL_COMPUTE][self.epoch] += computeShare
     self.poolAmount[POOL_CHECKER][self.epoch] += checkerShare
-    active: DynArray[ValidatorInfo, MAX_SET] = []
+    # The epoch's set, by current power (self stake + delegations); members
+    # jailed or banned since the epoch began earn nothing.
+    active: DynArray[address, MAX_SET] = []
+    powers: DynArray[uint256, MAX_SET] = []
     total: uint256 = 0
-    active, total = self._activeSet(False)
+    for member: ValidatorInfo in self.epochSet:
+        v: address = member.account
+        if self.validators[v].jailed or self.validators[v].banned or not self.validators[v].registered:
+            continue
+        power: uint256 = self.validators[v].selfStake + self.validators[v].delegated
+        if power == 0:
+            continue
+        active.append(v)
+        powers.append(power)
+        total += power
     paid: uint256 = 0
     if total > 0:
-        for a: ValidatorInfo in active:
-            share: uint256 = rest * a.power // total
+        for i: uint256 in range(MAX_SET):
+            if i == len(active):
+                break
+            v: address = active[i]
+            share: uint256 = rest * powers[i] // total
             paid += share
-            commission: uint256 = share * self.validators[a.account].commissionBps // BPS
+            commission: uint256 = share * self.validators[v].commissionBps // BPS
             remainder: uint256 = share - commission
-            own: uint256 = self.validators[a.account].selfStake
-            toSelf: uint256 = remainder * own // a.power
-            self.rewards[a.account] += commission + toSelf
-            delegated: uint256 = a.power - own
+            own: uint256 = self.validators[v].selfStake
+            toSelf: uint256 = remainder * own // powers[i]
+            self.rewards[v] += commission + toSelf
+            delegated: uint256 = powers[i] - own
             if delegated > 0:
-                self.accRewardPerShare[a.account] += (remainder - toSelf) * PRECISION // delegated
+                self.accRewardPerShare[v] += (remainder - toSelf) * PRECISION // delegated
     # rounding dust, or everything when no validator is active, to the proposer
     if rest > paid:
         self.rewards[proposer] += rest - paid

@@ -7,7 +7,9 @@ struct Ath: ParsableCommand {
         abstract: "Wallet and tools for the ATH compute chain: keys, transactions, the EVM, conformance suites.",
         version: "0.1.0",
         subcommands: [Keys.self, Tx.self, EVMCommand.self, Conformance.self, Balance.self, Send.self,
-                      BlockCommand.self, ReceiptCommand.self, Deploy.self, CallCommand.self, LogsCommand.self]
+                      BlockCommand.self, ReceiptCommand.self, Deploy.self, CallCommand.self, LogsCommand.self,
+                      StakeCommand.self, DelegateCommand.self, UnbondCommand.self, WithdrawCommand.self, UnjailCommand.self,
+                      RewardsCommand.self, EscrowCommand.self, LeaseCommand.self, GovCommand.self, ParamsCommand.self]
     )
 }
 

@@ -72,3 +72,103 @@ def wait_for_block(w3, number, timeout=60):
 def events(contract_obj, receipt, name):
     """The decoded `name` events `contract_obj` emitted in `receipt` (their args)."""
     return [e.args for e in getattr(contract_obj.events, name)().process_receipt(receipt)]
+
+
+# ------------------------------------------------------------------ Oracle reports (EIP-712)
+
+ATTESTATION_TYPES = {
+    "Attestation": [
+        {"name": "jobId", "type": "uint256"},
+        {"name": "resultRoot", "type": "bytes32"},
+        {"name": "verdict", "type": "uint8"},
+        {"name": "workUnits", "type": "uint256"},
+        {"name": "round", "type": "uint256"},
+    ],
+}
+UPTIME_TYPES = {
+    "Uptime": [
+        {"name": "operator", "type": "address"},
+        {"name": "epoch", "type": "uint256"},
+        {"name": "uptimeBps", "type": "uint256"},
+        {"name": "round", "type": "uint256"},
+    ],
+}
+VALID, INVALID, UNAVAILABLE = 1, 2, 3
+
+
+def oracle_domain(chain_id):
+    """The Oracle's EIP-712 domain on chain `chain_id`."""
+    from web3 import Web3
+    return {"name": "ATH Oracle", "version": "1", "chainId": chain_id,
+            "verifyingContract": Web3.to_checksum_address(ADDRESS["Oracle"])}
+
+
+def sign_attestation(account, chain_id, job_id, result_root, verdict, work_units, round_):
+    """`account`'s 65-byte signature (r ++ s ++ v) of an Oracle Attestation."""
+    message = {"jobId": job_id, "resultRoot": bytes(result_root), "verdict": verdict,
+               "workUnits": work_units, "round": round_}
+    return bytes(account.sign_typed_data(oracle_domain(chain_id), ATTESTATION_TYPES, message).signature)
+
+
+def sign_uptime(account, chain_id, operator, epoch, uptime_bps, round_):
+    """`account`'s 65-byte signature of an Oracle Uptime report."""
+    message = {"operator": operator, "epoch": epoch, "uptimeBps": uptime_bps, "round": round_}
+    return bytes(account.sign_typed_data(oracle_domain(chain_id), UPTIME_TYPES, message).signature)
+
+
+def by_signer(signers, sign):
+    """The signatures `sign(account)` of `signers`, ascending by signer address as the Oracle requires."""
+    return [sign(a) for a in sorted(signers, key=lambda a: int(a.address, 16))]
+
+
+def attestations(w3, signers, job_id, result_root, verdict, work_units, round_):
+    chain_id = w3.eth.chain_id
+    return by_signer(signers, lambda a: sign_attestation(a, chain_id, job_id, result_root, verdict, work_units, round_))
+
+
+def uptime_attestations(w3, signers, operator, epoch, uptime_bps, round_):
+    chain_id = w3.eth.chain_id
+    return by_signer(signers, lambda a: sign_uptime(a, chain_id, operator, epoch, uptime_bps, round_))
+
+
+def submit_report(w3, transmitter, signers, job_id, result_root, verdict, work_units, round_=1):
+    """Transmits a job verdict signed by `signers` (sorted here); returns the receipt."""
+    sigs = attestations(w3, signers, job_id, result_root, verdict, work_units, round_)
+    call = contract(w3, "Oracle").functions.submitReport(job_id, result_root, verdict, work_units, round_, sigs)
+    return transact(w3, transmitter, call, gas=1_000_000)
+
+
+def submit_uptime_report(w3, transmitter, signers, operator, epoch, uptime_bps, round_=1):
+    sigs = uptime_attestations(w3, signers, operator, epoch, uptime_bps, round_)
+    call = contract(w3, "Oracle").functions.submitUptimeReport(operator, epoch, uptime_bps, round_, sigs)
+    return transact(w3, transmitter, call, gas=3_000_000)
+
+
+def create_job(w3, customer, price, operator=None, deadline_in=30, spec=b"spec"):
+    """createJob paid `price` (for `operator`, or open); returns (jobId, receipt)."""
+    from web3 import Web3
+    escrow = contract(w3, "Escrow")
+    op = operator.address if operator is not None else "0x" + "00" * 20
+    deadline = w3.eth.block_number + deadline_in
+    receipt = transact(w3, customer, escrow.functions.createJob(Web3.keccak(spec), op, deadline), value=price)
+    (created,) = events(escrow, receipt, "JobCreated")
+    return created["jobId"], receipt
+
+
+def run_valid_job(w3, customer, operator, transmitter, checkers, price, work_units, root=b"result"):
+    """A job end to end: create (for `operator`), accept, commit, valid report by `checkers`.
+    Returns (jobId, {step: receipt}, the operator's balance change over the report, the
+    treasury's). `transmitter` must not be the operator; exact while nothing else pays either."""
+    from web3 import Web3
+    escrow = contract(w3, "Escrow")
+    job_id, r_create = create_job(w3, customer, price, operator)
+    r_accept = transact(w3, operator, escrow.functions.acceptJob(job_id))
+    result_root = Web3.keccak(root)
+    r_commit = transact(w3, operator, escrow.functions.commitResult(job_id, result_root))
+    op_before = w3.eth.get_balance(operator.address)
+    treasury_before = w3.eth.get_balance(ADDRESS["Governance"])
+    r_report = submit_report(w3, transmitter, checkers, job_id, result_root, VALID, work_units)
+    paid = w3.eth.get_balance(operator.address) - op_before
+    fee = w3.eth.get_balance(ADDRESS["Governance"]) - treasury_before
+    receipts = {"createJob": r_create, "acceptJob": r_accept, "commitResult": r_commit, "submitReport": r_report}
+    return job_id, receipts, paid, fee

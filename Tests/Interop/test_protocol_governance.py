@@ -93,3 +93,19 @@ def test_protocol_fee_change_end_to_end_and_a_veto(w3, accounts):
     before = w3.eth.get_balance(validator.address)
     r = transact(w3, validator, gov.functions.refundDeposit(fee_id))
     assert w3.eth.get_balance(validator.address) - before == 100 * ATH - r.gasUsed * r.effectiveGasPrice
+
+
+def test_the_next_settled_job_uses_the_new_fee(w3, accounts):
+    """After the executed proposal above (protocolFeeBps 2000 -> 1500), a job settled by a
+    3-checker report pays the operator price * (10000 - 1500) / 10000 and the treasury the rest."""
+    from protocol import run_valid_job
+    params, escrow = contract(w3, "Params"), contract(w3, "Escrow")
+    assert params.functions.get("protocolFeeBps").call() == 1500
+    customer, operator, transmitter, checkers = accounts[5], accounts[1], accounts[8], accounts[2:5]
+    price = 7 * ATH  # a multiple of 10000 wei: the fee (rounded down) and the payout are both exact
+    job_id, receipts, paid, fee = run_valid_job(w3, customer, operator, transmitter, checkers, price, 500)
+    assert paid == price * (10000 - 1500) // 10000 == 5_950_000_000_000_000_000
+    assert fee == price - paid == price * 1500 // 10000
+    (settled,) = events(escrow, receipts["submitReport"], "JobSettled")
+    assert (settled["jobId"], settled["operatorPayout"], settled["fee"]) == (job_id, paid, fee)
+    assert escrow.functions.job(job_id).call()[-1] == 4  # Settled

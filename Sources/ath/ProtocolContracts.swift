@@ -1,0 +1,396 @@
+import AthCrypto
+import AthPrimitives
+import AthRPC
+import AthTypes
+
+/// The protocol contracts at their fixed genesis addresses (Contracts/DESIGN.md).
+enum ProtocolContract: String, CaseIterable, Sendable {
+    case params = "Params", staking = "Staking", slashing = "Slashing", escrow = "Escrow", oracle = "Oracle",
+         governance = "Governance"
+
+    /// 0x…1000 to 0x…1005, in genesis order.
+    var address: Address { Address(low: 0x1000 + UInt64(Self.allCases.firstIndex(of: self) ?? 0)) }
+
+    init?(address: Address) {
+        guard let c = Self.allCases.first(where: { $0.address == address }) else { return nil }
+        self = c
+    }
+}
+
+/// Staking roles as the contract numbers them.
+enum StakeRole: UInt8, CaseIterable, Sendable {
+    case validator = 1, `operator` = 2, checker = 3, delegation = 4
+
+    var name: String { String(describing: self) }
+
+    /// `validator`, `operator`, `checker` (and `delegation` when allowed), or the number.
+    static func parse(_ text: String, allowDelegation: Bool) throws -> StakeRole {
+        let t = text.lowercased()
+        let allowed = allCases.filter { allowDelegation || $0 != .delegation }
+        if let r = allowed.first(where: { $0.name == t || String($0.rawValue) == t }) { return r }
+        throw CLIError("role \"\(text)\" is not one of \(allowed.map(\.name).joined(separator: ", "))")
+    }
+}
+
+// MARK: Functions
+
+enum StakingABI {
+    static let registerValidator = ABIFunction("registerValidator", [.bytes32, .uint256])
+    static let registerOperator = ABIFunction("registerOperator", [.string, .uint256, .uint256, .string])
+    static let registerChecker = ABIFunction("registerChecker", [.string])
+    static let addStake = ABIFunction("addStake", [.uint8])
+    static let delegate = ABIFunction("delegate", [.address])
+    static let unbond = ABIFunction("unbond", [.uint8, .address, .uint256])
+    static let withdraw = ABIFunction("withdraw")
+    static let claimRewards = ABIFunction("claimRewards")
+    static let pendingRewards = ABIFunction("pendingRewards", [.address], returns: [.uint256])
+    /// (consensusKey, commissionBps, selfStake, delegated, jailedUntil, jailed, banned, registered)
+    static let validators = ABIFunction("validators", [.address], returns: [
+        .tuple([.bytes32, .uint256, .uint256, .uint256, .uint256, .bool, .bool, .bool])])
+    /// (gpuModel, gpuCount, gpuMemoryGiB, endpoint, stake, registered)
+    static let operators = ABIFunction("operators", [.address], returns: [
+        .tuple([.string, .uint256, .uint256, .string, .uint256, .bool])])
+    /// (endpoint, stake, registered, active)
+    static let checkers = ABIFunction("checkers", [.address], returns: [.tuple([.string, .uint256, .bool, .bool])])
+    static let delegations = ABIFunction("delegations", [.address], returns: [.array(.address)])
+    /// delegation(validator, delegator)
+    static let delegation = ABIFunction("delegation", [.address, .address], returns: [.uint256])
+    /// (role, amount, createdBlock, releaseBlock)[]
+    static let unbondingEntries = ABIFunction("unbondingEntries", [.address], returns: [
+        .array(.tuple([.uint8, .uint256, .uint256, .uint256]))])
+    static let bonded = ABIFunction("bonded", [.address], returns: [.uint256])
+}
+
+enum SlashingABI {
+    static let unjail = ABIFunction("unjail")
+}
+
+enum EscrowABI {
+    static let createJob = ABIFunction("createJob", [.bytes32, .address, .uint256], returns: [.uint256])
+    static let acceptJob = ABIFunction("acceptJob", [.uint256])
+    static let commitResult = ABIFunction("commitResult", [.uint256, .bytes32])
+    static let reclaim = ABIFunction("reclaim", [.uint256])
+    static let withdraw = ABIFunction("withdraw")
+    /// (customer, operator, specHash, price, deadline, createdBlock, resultRoot, verdict, workUnits, state)
+    static let job = ABIFunction("job", [.uint256], returns: [
+        .tuple([.address, .address, .bytes32, .uint256, .uint256, .uint256, .bytes32, .uint8, .uint256, .uint8])])
+    static let openLease = ABIFunction("openLease", [.address, .uint256], returns: [.uint256])
+    static let topUp = ABIFunction("topUp", [.uint256])
+    static let closeLease = ABIFunction("closeLease", [.uint256])
+    /// (customer, operator, pricePerBlock, deposit, startBlock, paidUntil, totalPaid, refunded, closedBlock, state)
+    static let lease = ABIFunction("lease", [.uint256], returns: [
+        .tuple([.address, .address, .uint256, .uint256, .uint256, .uint256, .uint256, .uint256, .uint256, .uint8])])
+}
+
+enum GovernanceABI {
+    static let propose = ABIFunction("propose", [.address, .uint256, .bytes, .string], returns: [.uint256])
+    static let deposit = ABIFunction("deposit", [.uint256])
+    static let vote = ABIFunction("vote", [.uint256, .uint8])
+    static let tally = ABIFunction("tally", [.uint256])
+    static let execute = ABIFunction("execute", [.uint256])
+    /// (proposer, target, value, callData, description, totalDeposit, submitBlock, depositEndBlock,
+    ///  votingStartBlock, votingEndBlock, executableBlock, yes, no, abstain, veto, totalStake, state)
+    static let proposal = ABIFunction("proposal", [.uint256], returns: [
+        .tuple([.address, .address, .uint256, .bytes, .string] + [ABIType](repeating: .uint256, count: 11) + [.uint8])])
+
+    static let states = ["deposit period", "voting", "passed", "rejected", "vetoed", "executed", "dropped"]
+    static let options = ["yes", "no", "abstain", "veto"]
+
+    static func stateName(_ s: UInt256) -> String { s.intIfFits.flatMap { states.indices.contains($0) ? states[$0] : nil } ?? "state \(s)" }
+    static func optionName(_ o: UInt256) -> String {
+        o.intIfFits.flatMap { (1...options.count).contains($0) ? options[$0 - 1] : nil } ?? "option \(o)"
+    }
+}
+
+enum ParamsABI {
+    static let get = ABIFunction("get", [.string], returns: [.uint256])
+    static let set = ABIFunction("set", [.string, .uint256])
+    static let names = ABIFunction("names", returns: [.array(.string)])
+}
+
+// MARK: Events
+
+/// An event of a protocol contract and the sentence that reports it.
+struct ProtocolEventSpec: Sendable {
+    let contract: ProtocolContract
+    let event: ABIEvent
+    let summary: @Sendable (EventArgs) -> String
+}
+
+/// Decoded event arguments by name.
+struct EventArgs {
+    let values: [(String, ABIValue)]
+
+    subscript(_ name: String) -> ABIValue { values.first { $0.0 == name }?.1 ?? .uint(UInt256.zero) }
+    func address(_ name: String) -> String { self[name].addressValue.checksummed }
+    func uint(_ name: String) -> UInt256 { self[name].uintValue }
+    func ath(_ name: String) -> String { ProtocolFormat.ath(uint(name)) }
+    func hex(_ name: String) -> String { Hex.encode(self[name].bytesValue) }
+}
+
+enum ProtocolEvents {
+    static func ev(_ contract: ProtocolContract, _ name: String, _ params: [(String, ABIType)], indexed: Set<String> = [],
+                   _ summary: @escaping @Sendable (EventArgs) -> String) -> ProtocolEventSpec {
+        ProtocolEventSpec(contract: contract, event: ABIEvent(name, params, indexed: indexed), summary: summary)
+    }
+
+    static let all: [ProtocolEventSpec] = staking + slashing + escrow + governance + params
+
+    static let staking: [ProtocolEventSpec] = [
+        ev(.staking, "ValidatorRegistered", [("validator", .address), ("consensusKey", .bytes32), ("commissionBps", .uint256),
+                                             ("stake", .uint256)], indexed: ["validator"]) {
+            "validator \($0.address("validator")) registered: stake \($0.ath("stake")), commission \(ProtocolFormat.bps($0.uint("commissionBps"))), consensus key \($0.hex("consensusKey"))"
+        },
+        ev(.staking, "OperatorRegistered", [("operator", .address), ("gpuModel", .string), ("gpuCount", .uint256),
+                                            ("gpuMemoryGiB", .uint256), ("endpoint", .string), ("stake", .uint256)],
+           indexed: ["operator"]) {
+            "operator \($0.address("operator")) registered: \($0.uint("gpuCount")) × \($0["gpuModel"].stringValue) (\($0.uint("gpuMemoryGiB")) GiB), endpoint \($0["endpoint"].stringValue), stake \($0.ath("stake"))"
+        },
+        ev(.staking, "CheckerRegistered", [("checker", .address), ("endpoint", .string), ("stake", .uint256)],
+           indexed: ["checker"]) {
+            "checker \($0.address("checker")) registered: endpoint \($0["endpoint"].stringValue), stake \($0.ath("stake"))"
+        },
+        ev(.staking, "StakeAdded", [("account", .address), ("role", .uint8), ("amount", .uint256)], indexed: ["account"]) {
+            "\($0.address("account")) added \($0.ath("amount")) to its \(ProtocolFormat.role($0.uint("role"))) stake"
+        },
+        ev(.staking, "Delegated", [("delegator", .address), ("validator", .address), ("amount", .uint256)],
+           indexed: ["delegator", "validator"]) {
+            "\($0.address("delegator")) delegated \($0.ath("amount")) to validator \($0.address("validator"))"
+        },
+        ev(.staking, "Unbonded", [("account", .address), ("role", .uint8), ("validator", .address), ("amount", .uint256),
+                                  ("releaseBlock", .uint256)], indexed: ["account"]) {
+            let what = $0.uint("role") == UInt256(UInt64(StakeRole.delegation.rawValue))
+                ? "its delegation to \($0.address("validator"))" : "its \(ProtocolFormat.role($0.uint("role"))) stake"
+            return "\($0.address("account")) unbonded \($0.ath("amount")) of \(what): withdrawable from block \($0.uint("releaseBlock"))"
+        },
+        ev(.staking, "Withdrawn", [("account", .address), ("amount", .uint256)], indexed: ["account"]) {
+            "\($0.address("account")) withdrew \($0.ath("amount")) of matured unbonded stake"
+        },
+        ev(.staking, "RewardsClaimed", [("account", .address), ("amount", .uint256)], indexed: ["account"]) {
+            "\($0.address("account")) claimed \($0.ath("amount")) of rewards"
+        },
+        ev(.staking, "JailChanged", [("validator", .address), ("jailed", .bool), ("untilBlock", .uint256)],
+           indexed: ["validator"]) {
+            $0["jailed"].boolValue ? "validator \($0.address("validator")) jailed until block \($0.uint("untilBlock"))"
+                : "validator \($0.address("validator")) is no longer jailed"
+        },
+        ev(.staking, "ValidatorRemoved", [("validator", .address)], indexed: ["validator"]) {
+            "validator \($0.address("validator")) left the registry (no self stake left)"
+        },
+    ]
+
+    static let slashing: [ProtocolEventSpec] = [
+        ev(.slashing, "Unjailed", [("validator", .address)], indexed: ["validator"]) {
+            "validator \($0.address("validator")) unjailed: it rejoins the candidates"
+        },
+    ]
+
+    static let escrow: [ProtocolEventSpec] = [
+        ev(.escrow, "JobCreated", [("jobId", .uint256), ("customer", .address), ("operator", .address), ("specHash", .bytes32),
+                                   ("price", .uint256), ("deadline", .uint256)],
+           indexed: ["jobId", "customer", "operator"]) {
+            let op = $0["operator"].addressValue == .zero ? "open to any active operator" : "for operator \($0.address("operator"))"
+            return "job \($0.uint("jobId")) created by \($0.address("customer")) \(op): price \($0.ath("price")), deadline block \($0.uint("deadline")), spec \($0.hex("specHash"))"
+        },
+        ev(.escrow, "JobAccepted", [("jobId", .uint256), ("operator", .address)], indexed: ["jobId", "operator"]) {
+            "job \($0.uint("jobId")) accepted by operator \($0.address("operator"))"
+        },
+        ev(.escrow, "ResultCommitted", [("jobId", .uint256), ("operator", .address), ("resultRoot", .bytes32)],
+           indexed: ["jobId", "operator"]) {
+            "job \($0.uint("jobId")): operator \($0.address("operator")) committed result root \($0.hex("resultRoot"))"
+        },
+        ev(.escrow, "JobReclaimed", [("jobId", .uint256), ("customer", .address), ("amount", .uint256)],
+           indexed: ["jobId", "customer"]) {
+            "job \($0.uint("jobId")) reclaimed by \($0.address("customer")): \($0.ath("amount")) refunded"
+        },
+        ev(.escrow, "LeaseOpened", [("leaseId", .uint256), ("customer", .address), ("operator", .address),
+                                    ("pricePerBlock", .uint256), ("deposit", .uint256)],
+           indexed: ["leaseId", "customer", "operator"]) {
+            "lease \($0.uint("leaseId")) opened by \($0.address("customer")) with operator \($0.address("operator")): \($0.ath("pricePerBlock")) per block, deposit \($0.ath("deposit"))"
+        },
+        ev(.escrow, "LeaseSettled", [("leaseId", .uint256), ("blocks", .uint256), ("amount", .uint256), ("fee", .uint256),
+                                     ("depositLeft", .uint256), ("paidUntil", .uint256)], indexed: ["leaseId"]) {
+            "lease \($0.uint("leaseId")) settled: \($0.uint("blocks")) block(s), \($0.ath("amount")) paid (fee \($0.ath("fee"))), deposit left \($0.ath("depositLeft"))"
+        },
+        ev(.escrow, "LeaseOverdrawn", [("leaseId", .uint256), ("paidUntil", .uint256)], indexed: ["leaseId"]) {
+            "lease \($0.uint("leaseId")) ran out of deposit: paid until block \($0.uint("paidUntil")); top it up to resume"
+        },
+        ev(.escrow, "LeaseToppedUp", [("leaseId", .uint256), ("sender", .address), ("amount", .uint256), ("deposit", .uint256)],
+           indexed: ["leaseId", "sender"]) {
+            "lease \($0.uint("leaseId")) topped up by \($0.address("sender")) with \($0.ath("amount")): deposit now \($0.ath("deposit"))"
+        },
+        ev(.escrow, "LeaseResumed", [("leaseId", .uint256), ("fromBlock", .uint256)], indexed: ["leaseId"]) {
+            "lease \($0.uint("leaseId")) resumed from block \($0.uint("fromBlock"))"
+        },
+        ev(.escrow, "LeaseClosed", [("leaseId", .uint256), ("closedBy", .address), ("refund", .uint256)],
+           indexed: ["leaseId", "closedBy"]) {
+            "lease \($0.uint("leaseId")) closed by \($0.address("closedBy")): \($0.ath("refund")) of deposit refunded"
+        },
+        ev(.escrow, "EarningsReleased", [("operator", .address), ("amount", .uint256)], indexed: ["operator"]) {
+            "\($0.ath("amount")) of lease earnings released to operator \($0.address("operator"))"
+        },
+        ev(.escrow, "PaymentDeferred", [("account", .address), ("amount", .uint256)], indexed: ["account"]) {
+            "a payment of \($0.ath("amount")) to \($0.address("account")) was refused and credited: take it with `ath escrow withdraw`"
+        },
+        ev(.escrow, "Withdrawal", [("account", .address), ("amount", .uint256)], indexed: ["account"]) {
+            "\($0.address("account")) withdrew \($0.ath("amount")) of escrow credit"
+        },
+    ]
+
+    static let governance: [ProtocolEventSpec] = [
+        ev(.governance, "ProposalSubmitted", [("proposalId", .uint256), ("proposer", .address), ("target", .address),
+                                              ("value", .uint256), ("callData", .bytes), ("description", .string),
+                                              ("depositEndBlock", .uint256)],
+           indexed: ["proposalId", "proposer", "target"]) {
+            "proposal \($0.uint("proposalId")) submitted by \($0.address("proposer")): \(ProtocolFormat.call(target: $0["target"].addressValue, data: $0["callData"].bytesValue, value: $0.uint("value"))), \"\($0["description"].stringValue)\"; deposits until block \($0.uint("depositEndBlock"))"
+        },
+        ev(.governance, "DepositAdded", [("proposalId", .uint256), ("depositor", .address), ("amount", .uint256),
+                                         ("totalDeposit", .uint256)], indexed: ["proposalId", "depositor"]) {
+            "\($0.address("depositor")) deposited \($0.ath("amount")) on proposal \($0.uint("proposalId")) (total \($0.ath("totalDeposit")))"
+        },
+        ev(.governance, "VotingStarted", [("proposalId", .uint256), ("votingStartBlock", .uint256), ("votingEndBlock", .uint256)],
+           indexed: ["proposalId"]) {
+            "proposal \($0.uint("proposalId")) is in voting: votes from block \($0.uint("votingStartBlock") &+ .one) to \($0.uint("votingEndBlock"))"
+        },
+        ev(.governance, "Voted", [("proposalId", .uint256), ("voter", .address), ("option", .uint8), ("weight", .uint256)],
+           indexed: ["proposalId", "voter"]) {
+            "\($0.address("voter")) voted \(GovernanceABI.optionName($0.uint("option"))) on proposal \($0.uint("proposalId")) with weight \($0.ath("weight"))"
+        },
+        ev(.governance, "ProposalTallied", [("proposalId", .uint256), ("state", .uint8), ("yesVotes", .uint256),
+                                            ("noVotes", .uint256), ("abstainVotes", .uint256), ("vetoVotes", .uint256),
+                                            ("totalStake", .uint256)], indexed: ["proposalId"]) {
+            "proposal \($0.uint("proposalId")) tallied: \(GovernanceABI.stateName($0.uint("state"))) (yes \($0.ath("yesVotes")), no \($0.ath("noVotes")), abstain \($0.ath("abstainVotes")), veto \($0.ath("vetoVotes")) of \($0.ath("totalStake")) staked)"
+        },
+        ev(.governance, "ProposalQueued", [("proposalId", .uint256), ("executableBlock", .uint256)], indexed: ["proposalId"]) {
+            "proposal \($0.uint("proposalId")) queued: executable from block \($0.uint("executableBlock"))"
+        },
+        ev(.governance, "DepositBurned", [("proposalId", .uint256), ("amount", .uint256)], indexed: ["proposalId"]) {
+            "proposal \($0.uint("proposalId")) was vetoed: its deposit of \($0.ath("amount")) was burned"
+        },
+        ev(.governance, "ProposalExecuted", [("proposalId", .uint256)], indexed: ["proposalId"]) {
+            "proposal \($0.uint("proposalId")) executed"
+        },
+        ev(.governance, "DepositRefunded", [("proposalId", .uint256), ("depositor", .address), ("amount", .uint256)],
+           indexed: ["proposalId", "depositor"]) {
+            "\($0.ath("amount")) of deposit on proposal \($0.uint("proposalId")) refunded to \($0.address("depositor"))"
+        },
+        ev(.governance, "TreasuryReceived", [("sender", .address), ("amount", .uint256)], indexed: ["sender"]) {
+            "the treasury received \($0.ath("amount")) from \($0.address("sender"))"
+        },
+    ]
+
+    static let params: [ProtocolEventSpec] = [
+        ev(.params, "ParamChanged", [("name", .string), ("oldValue", .uint256), ("newValue", .uint256)]) {
+            let name = $0["name"].stringValue
+            return "parameter \(name) changed from \(ProtocolFormat.param(name, $0.uint("oldValue"))) to \(ProtocolFormat.param(name, $0.uint("newValue")))"
+        },
+    ]
+}
+
+/// One decoded protocol event from a receipt.
+struct DecodedEvent {
+    let spec: ProtocolEventSpec
+    let args: [(String, ABIValue)]
+
+    var summary: String { spec.summary(EventArgs(values: args)) }
+
+    /// The event as JSON; its `args` by name, `uint8` as numbers, other integers as decimal strings.
+    var json: JSON {
+        .object([("contract", .string(spec.contract.rawValue)), ("event", .string(spec.event.name)),
+                 ("args", .object(zip(spec.event.params, args).map { ($0.name, ProtocolFormat.json($1.1, $0.indexed && $0.type.isDynamic ? .bytes32 : $0.type)) })),
+                 ("summary", .string(summary))])
+    }
+
+    /// The protocol events in a receipt's logs, in log order; logs of other contracts or
+    /// unknown events are skipped, a malformed protocol log is an error.
+    static func fromReceipt(_ receipt: JSON) throws -> [DecodedEvent] {
+        var out: [DecodedEvent] = []
+        for (i, log) in (receipt["logs"]?.arrayValue ?? []).enumerated() {
+            guard let address = try NodeValue.address(log["address"], "log address"),
+                  let contract = ProtocolContract(address: address),
+                  let topicList = log["topics"]?.arrayValue, let first = topicList.first else { continue }
+            let topic0 = try NodeValue.hash(first, "log topic")
+            guard let spec = ProtocolEvents.all.first(where: { $0.contract == contract && $0.event.topic0 == topic0 }) else { continue }
+            let topics = try topicList.map { try NodeValue.hash($0, "log topic") }
+            guard let dataText = log["data"]?.stringValue, let data = try? Hex.decode(dataText) else {
+                throw NodeValue.invalid("log data", log["data"])
+            }
+            do {
+                out.append(DecodedEvent(spec: spec, args: try spec.event.decode(topics: topics, data: data)))
+            } catch {
+                throw CLIError("the node sent a malformed \(contract.rawValue).\(spec.event.name) log (log \(i)): \(error.description)")
+            }
+        }
+        return out
+    }
+}
+
+// MARK: Formatting
+
+enum ProtocolFormat {
+    /// `1,000 ATH`, `0.25 ATH`.
+    static func ath(_ wei: UInt256) -> String {
+        let plain = NodeFormat.athNumber(wei)
+        let parts = plain.split(separator: ".", maxSplits: 1)
+        var whole = String(parts.first ?? "0")
+        var grouped = ""
+        while whole.count > 3 {
+            grouped = "," + whole.suffix(3) + grouped
+            whole = String(whole.dropLast(3))
+        }
+        grouped = whole + grouped
+        return (parts.count == 2 ? grouped + "." + parts[1] : grouped) + " ATH"
+    }
+
+    /// Basis points as a percentage: 500 → `5%`, 1234 → `12.34%`.
+    static func bps(_ v: UInt256) -> String {
+        guard let n = v.uint64IfFits else { return "\(v) bps" }
+        let whole = n / 100, frac = n % 100
+        if frac == 0 { return "\(whole)%" }
+        return frac % 10 == 0 ? "\(whole).\(frac / 10)%" : "\(whole).\(frac < 10 ? "0" : "")\(frac)%"
+    }
+
+    static func role(_ r: UInt256) -> String {
+        r.uint64IfFits.flatMap { UInt8(exactly: $0) }.flatMap(StakeRole.init(rawValue:))?.name ?? "role-\(r)"
+    }
+
+    /// A parameter's value with its unit: amounts in ATH, rates in percent, durations in blocks.
+    static func param(_ name: String, _ v: UInt256) -> String {
+        if name.hasSuffix("Bps") { return "\(v) (\(bps(v)))" }
+        if name.hasSuffix("Stake") || name.contains("StakeClass") || name == "blockReward" || name == "govMinDeposit" {
+            return "\(v) (\(ath(v)))"
+        }
+        if name.hasSuffix("Blocks") || name == "epochLength" || name == "downtimeWindow" { return "\(v) blocks" }
+        return v.description
+    }
+
+    /// What a proposal does: `Params.set("protocolFeeBps", 1500)` or `call 0x… with 0x… (value)`.
+    static func call(target: Address, data: [UInt8], value: UInt256) -> String {
+        var text: String
+        if target == ProtocolContract.params.address, let args = try? ParamsABI.set.decodeCall(data), args.count == 2 {
+            text = "Params.set(\"\(args[0].stringValue)\", \(args[1].uintValue))"
+        } else if data.isEmpty {
+            text = "transfer to \(target.checksummed)"
+        } else {
+            let name = ProtocolContract(address: target).map { $0.rawValue + " " } ?? ""
+            text = "call \(name)\(target.checksummed) with \(data.count) bytes of call data"
+        }
+        if !value.isZero { text += " sending \(ath(value)) from the treasury" }
+        return text
+    }
+
+    /// A decoded value as JSON: `uint8` a number, other integers decimal strings, bytes hex, addresses checksummed.
+    static func json(_ v: ABIValue, _ type: ABIType) -> JSON {
+        switch (v, type) {
+        case (.uint(let n), .uint(let bits)) where bits <= 32: return .number(n.description)
+        case (.uint(let n), _): return .string(n.description)
+        case (.address(let a), _): return .string(a.checksummed)
+        case (.bool(let b), _): return .bool(b)
+        case (.string(let s), _): return .string(s)
+        case (.bytes(let b), _), (.fixedBytes(let b), _): return .string(Hex.encode(b))
+        case (.tuple(let items), .tuple(let types)): return .array(zip(items, types).map { json($0, $1) })
+        case (.array(let items), .array(let t)): return .array(items.map { json($0, t) })
+        default: return .null
+        }
+    }
+}

@@ -1,0 +1,261 @@
+import ArgumentParser
+import AthCrypto
+import AthPrimitives
+import AthRPC
+import AthTypes
+
+/// `ath stake`: register as validator, operator or checker, add stake, show an account's stakes.
+struct StakeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stake",
+        abstract: "Stake ATH as a validator, GPU operator or checker (Staking at 0x…1001).",
+        discussion: """
+        Amounts take a unit (1000ath; a bare number is wei). Each command checks the call against the \
+        latest state first: a refusal prints the contract's reason and exits 1 without sending anything.
+        """,
+        subcommands: [Validator.self, Operator.self, Checker.self, Add.self, Show.self])
+
+    struct Validator: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Register the signing account as a validator.")
+        @Option(help: "The ed25519 consensus public key, 32 bytes of hex.") var consensusKey: String
+        @Option(help: "Share of the delegators' rewards the validator keeps, in basis points (500 = 5%).") var commissionBps: UInt64
+        @Option(help: "Self stake (at least the validatorMinStake parameter).") var amount: String
+        @OptionGroup var sender: ProtocolSender
+
+        func run() throws {
+            try reporting {
+                try sender.run(ProtocolCall(contract: .staking, function: StakingABI.registerValidator,
+                                            args: [.fixedBytes(try parseBytes32(consensusKey, option: "--consensus-key")),
+                                                   .uint(UInt256(commissionBps))],
+                                            value: try parseAmount(amount)))
+            }
+        }
+    }
+
+    struct Operator: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Register the signing account as a GPU operator.",
+            discussion: "The stake must cover gpu-count × operatorStakeClass0/1/2 (memory < 24, 24–80, > 80 GiB).")
+        @Option(help: "GPU model, e.g. \"NVIDIA H100 80GB HBM3\" (at most 64 bytes).") var gpuModel: String
+        @Option(help: "Number of GPUs.") var gpuCount: UInt64
+        @Option(name: .customLong("gpu-memory-gib"), help: "Memory per GPU in GiB.") var gpuMemoryGiB: UInt64
+        @Option(help: "URL where customers reach the operator (at most 128 bytes).") var endpoint: String
+        @Option(help: "Stake.") var amount: String
+        @OptionGroup var sender: ProtocolSender
+
+        func run() throws {
+            try reporting {
+                try checkLength(gpuModel, 64, "--gpu-model")
+                try checkLength(endpoint, 128, "--endpoint")
+                try sender.run(ProtocolCall(contract: .staking, function: StakingABI.registerOperator,
+                                            args: [.string(gpuModel), .uint(UInt256(gpuCount)), .uint(UInt256(gpuMemoryGiB)),
+                                                   .string(endpoint)],
+                                            value: try parseAmount(amount)))
+            }
+        }
+    }
+
+    struct Checker: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Register the signing account as a checker.")
+        @Option(help: "URL where the checker is reached (at most 128 bytes).") var endpoint: String
+        @Option(help: "Stake (at least the checkerMinStake parameter).") var amount: String
+        @OptionGroup var sender: ProtocolSender
+
+        func run() throws {
+            try reporting {
+                try checkLength(endpoint, 128, "--endpoint")
+                try sender.run(ProtocolCall(contract: .staking, function: StakingABI.registerChecker,
+                                            args: [.string(endpoint)], value: try parseAmount(amount)))
+            }
+        }
+    }
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add stake to a role the signing account holds.")
+        @Option(help: "validator, operator or checker.") var role: String
+        @Option(help: "Stake to add.") var amount: String
+        @OptionGroup var sender: ProtocolSender
+
+        func run() throws {
+            try reporting {
+                let r = try StakeRole.parse(role, allowDelegation: false)
+                try sender.run(ProtocolCall(contract: .staking, function: StakingABI.addStake,
+                                            args: [.uint(UInt256(UInt64(r.rawValue)))], value: try parseAmount(amount)))
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show an account's stakes: validator, operator, checker, delegations, unbonding, rewards.")
+        @OptionGroup var node: NodeOptions
+        @Argument(help: "The account's address.") var address: String
+
+        func run() throws {
+            try reporting {
+                let a = try parseAddress(address)
+                let client = try node.client()
+                func view(_ f: ABIFunction, _ args: [ABIValue]) throws -> [ABIValue] { try ProtocolRPC.view(client, .staking, f, args) }
+                let v = try view(StakingABI.validators, [.address(a)])[0].items
+                let o = try view(StakingABI.operators, [.address(a)])[0].items
+                let c = try view(StakingABI.checkers, [.address(a)])[0].items
+                let delegatedTo = try view(StakingABI.delegations, [.address(a)])[0].items.map(\.addressValue)
+                let delegations = try delegatedTo.map { ($0, try view(StakingABI.delegation, [.address($0), .address(a)])[0].uintValue) }
+                let unbonding = try view(StakingABI.unbondingEntries, [.address(a)])[0].items.map(\.items)
+                let bonded = try view(StakingABI.bonded, [.address(a)])[0].uintValue
+                let pending = try view(StakingABI.pendingRewards, [.address(a)])[0].uintValue
+
+                if node.json {
+                    var members: [(String, JSON)] = [("address", .string(a.checksummed)), ("bonded", .string(bonded.description)),
+                                                     ("pendingRewards", .string(pending.description))]
+                    if v[2].uintValue > .zero || v[7].boolValue || v[6].boolValue {
+                        members.append(("validator", .object([
+                            ("consensusKey", .string(Hex.encode(v[0].bytesValue))), ("commissionBps", .number(v[1].uintValue.description)),
+                            ("selfStake", .string(v[2].uintValue.description)), ("delegated", .string(v[3].uintValue.description)),
+                            ("jailedUntil", .number(v[4].uintValue.description)), ("jailed", .bool(v[5].boolValue)),
+                            ("banned", .bool(v[6].boolValue)), ("registered", .bool(v[7].boolValue))])))
+                    }
+                    if o[4].uintValue > .zero || o[5].boolValue {
+                        members.append(("operator", .object([
+                            ("gpuModel", .string(o[0].stringValue)), ("gpuCount", .number(o[1].uintValue.description)),
+                            ("gpuMemoryGiB", .number(o[2].uintValue.description)), ("endpoint", .string(o[3].stringValue)),
+                            ("stake", .string(o[4].uintValue.description)), ("registered", .bool(o[5].boolValue))])))
+                    }
+                    if c[1].uintValue > .zero || c[2].boolValue {
+                        members.append(("checker", .object([
+                            ("endpoint", .string(c[0].stringValue)), ("stake", .string(c[1].uintValue.description)),
+                            ("registered", .bool(c[2].boolValue)), ("active", .bool(c[3].boolValue))])))
+                    }
+                    members.append(("delegations", .array(delegations.map {
+                        .object([("validator", .string($0.0.checksummed)), ("amount", .string($0.1.description))])
+                    })))
+                    members.append(("unbonding", .array(unbonding.map {
+                        .object([("role", .string(ProtocolFormat.role($0[0].uintValue))), ("amount", .string($0[1].uintValue.description)),
+                                 ("createdBlock", .number($0[2].uintValue.description)),
+                                 ("releaseBlock", .number($0[3].uintValue.description))])
+                    })))
+                    JSON.object(members).printPretty()
+                    return
+                }
+                var rows: [(String, String)] = [("address", a.checksummed), ("bonded", ProtocolFormat.ath(bonded)),
+                                                ("pending rewards", ProtocolFormat.ath(pending))]
+                if v[2].uintValue > .zero || v[7].boolValue || v[6].boolValue {
+                    var status = v[7].boolValue ? "registered" : "not registered"
+                    if v[6].boolValue { status = "banned" } else if v[5].boolValue { status += ", jailed until block \(v[4].uintValue)" }
+                    rows.append(("validator", "self stake \(ProtocolFormat.ath(v[2].uintValue)), delegated \(ProtocolFormat.ath(v[3].uintValue)), commission \(ProtocolFormat.bps(v[1].uintValue)), \(status)"))
+                    rows.append(("consensus key", Hex.encode(v[0].bytesValue)))
+                }
+                if o[4].uintValue > .zero || o[5].boolValue {
+                    rows.append(("operator", "\(o[1].uintValue) × \(o[0].stringValue) (\(o[2].uintValue) GiB), stake \(ProtocolFormat.ath(o[4].uintValue)), endpoint \(o[3].stringValue)\(o[5].boolValue ? "" : ", not registered")"))
+                }
+                if c[1].uintValue > .zero || c[2].boolValue {
+                    rows.append(("checker", "stake \(ProtocolFormat.ath(c[1].uintValue)), endpoint \(c[0].stringValue), \(c[3].boolValue ? "active" : "inactive")"))
+                }
+                for (validator, amount) in delegations { rows.append(("delegation", "\(ProtocolFormat.ath(amount)) to \(validator.checksummed)")) }
+                for e in unbonding {
+                    rows.append(("unbonding", "\(ProtocolFormat.ath(e[1].uintValue)) of \(ProtocolFormat.role(e[0].uintValue)) stake, withdrawable from block \(e[3].uintValue)"))
+                }
+                NodeFormat.printRows(rows)
+            }
+        }
+    }
+}
+
+/// `ath delegate`: delegate ATH to a validator.
+struct DelegateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "delegate", abstract: "Delegate ATH to a registered validator (Staking.delegate).")
+    @Argument(help: "The validator's address.") var validator: String
+    @Option(help: "Amount to delegate.") var amount: String
+    @OptionGroup var sender: ProtocolSender
+
+    func run() throws {
+        try reporting {
+            try sender.run(ProtocolCall(contract: .staking, function: StakingABI.delegate,
+                                        args: [.address(try parseAddress(validator))], value: try parseAmount(amount)))
+        }
+    }
+}
+
+/// `ath unbond`: move stake into the unbonding queue.
+struct UnbondCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "unbond", abstract: "Start unbonding stake; `ath withdraw` pays it out after unbondingBlocks.",
+        discussion: "--role delegation takes --validator, the validator the stake is delegated to.")
+    @Option(help: "validator, operator, checker or delegation.") var role: String
+    @Option(help: "The validator of a delegation.") var validator: String?
+    @Option(help: "Amount to unbond.") var amount: String
+    @OptionGroup var sender: ProtocolSender
+
+    func run() throws {
+        try reporting {
+            let r = try StakeRole.parse(role, allowDelegation: true)
+            let v = try validator.map(parseAddress)
+            if r == .delegation, v == nil { throw CLIError("--role delegation needs --validator, the validator delegated to") }
+            if r != .delegation, v != nil { throw CLIError("--validator applies to --role delegation only") }
+            try sender.run(ProtocolCall(contract: .staking, function: StakingABI.unbond,
+                                        args: [.uint(UInt256(UInt64(r.rawValue))), .address(v ?? .zero), .uint(try parseAmount(amount))]))
+        }
+    }
+}
+
+/// `ath withdraw`: pay out matured unbonding entries.
+struct WithdrawCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "withdraw", abstract: "Withdraw the signing account's matured unbonded stake (Staking.withdraw).")
+    @OptionGroup var sender: ProtocolSender
+
+    func run() throws {
+        try reporting { try sender.run(ProtocolCall(contract: .staking, function: StakingABI.withdraw)) }
+    }
+}
+
+/// `ath unjail`: a jailed validator rejoins the candidates.
+struct UnjailCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "unjail", abstract: "Unjail the signing validator after its jail period (Slashing.unjail).")
+    @OptionGroup var sender: ProtocolSender
+
+    func run() throws {
+        try reporting { try sender.run(ProtocolCall(contract: .slashing, function: SlashingABI.unjail)) }
+    }
+}
+
+/// `ath rewards`: claim or show staking rewards.
+struct RewardsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rewards", abstract: "Claim or show staking rewards.", subcommands: [Claim.self, Show.self])
+
+    struct Claim: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Claim the signing account's rewards (Staking.claimRewards).")
+        @OptionGroup var sender: ProtocolSender
+
+        func run() throws {
+            try reporting { try sender.run(ProtocolCall(contract: .staking, function: StakingABI.claimRewards)) }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show what `ath rewards claim` would pay an account now.")
+        @OptionGroup var node: NodeOptions
+        @Argument(help: "The account's address.") var address: String
+
+        func run() throws {
+            try reporting {
+                let a = try parseAddress(address)
+                let pending = try ProtocolRPC.view(try node.client(), .staking, StakingABI.pendingRewards, [.address(a)])[0].uintValue
+                if node.json {
+                    JSON.object([("address", .string(a.checksummed)), ("pendingRewards", .string(pending.description)),
+                                 ("pendingRewardsATH", .string(NodeFormat.athNumber(pending)))]).printPretty()
+                } else {
+                    NodeFormat.printRows([("address", a.checksummed), ("pending rewards", NodeFormat.amount(pending))])
+                }
+            }
+        }
+    }
+}
+
+/// Refuses text longer than a contract's `String[n]`.
+func checkLength(_ text: String, _ limit: Int, _ option: String) throws {
+    guard text.utf8.count <= limit else { throw CLIError("\(option) is \(text.utf8.count) bytes long; the contract takes at most \(limit)") }
+}
