@@ -334,6 +334,11 @@ def test_operator_and_checker_registration(env):
         refused(call, env.v0, "Staking: stake below the operator's required stake", 2 * per_gpu - 1)
         accepted(call, env.v0, 2 * per_gpu)
     refused(reg("NVIDIA A100 40GB", 0, 40, "http://127.0.0.1:8700"), op1, "Staking: GPU count is zero", 1_000 * ATH)
+    refused(reg("NVIDIA A100 40GB", 1025, 40, "http://127.0.0.1:8700"), op1, "Staking: GPU count above 1024", 1_000 * ATH)
+    refused(reg("x", 2**255, 40, "http://127.0.0.1:8700"), op1, "Staking: GPU count above 1024", 1_000 * ATH)
+    refused(reg("", 1, 40, "http://127.0.0.1:8700"), op1, "Staking: GPU model is empty", 1_000 * ATH)
+    refused(reg("NVIDIA A100 40GB", 1, 0, "http://127.0.0.1:8700"), op1, "Staking: GPU memory is zero", 1_000 * ATH)
+    refused(reg("NVIDIA A100 40GB", 1, 40, ""), op1, "Staking: endpoint is empty", 1_000 * ATH)
 
     total_before = c(st.functions.totalStakeAt(w3.eth.block_number))
     refused_on_chain(w3, op1, reg("NVIDIA A100 40GB", 2, 40, "http://127.0.0.1:8700"),
@@ -359,6 +364,7 @@ def test_operator_and_checker_registration(env):
     minimum = p["checkerMinStake"]
     refused(rc("http://127.0.0.1:8701"), chk1, "Staking: stake below the checker minimum", minimum - 1)
     refused(rc("http://127.0.0.1:8701"), chk1, "Staking: stake below the checker minimum", 0)
+    refused(rc(""), chk1, "Staking: endpoint is empty", minimum)
     refused(rc("http://127.0.0.1:8611"), env.dev[2], "Staking: already a checker", minimum)
     checkers_before = c(st.functions.totalCheckerStake())
     r = ok(w3, chk1, rc("http://127.0.0.1:8701"), value=150 * ATH)
