@@ -58,12 +58,11 @@ public final class Chain: @unchecked Sendable {
         }
         let recent = RecentHashes()
         self.recent = recent
-        world = WorldState(blockHashes: { recent.hash(of: $0) })
-        // The genesis block, built on a scratch state so its hash is known
-        // before the store is read.
-        let scratch = WorldState(blockHashes: { _ in .zero })
+        // The genesis block, built first so its hash is known before the
+        // store is read; on a fresh home its state becomes the chain's.
+        let built = WorldState(blockHashes: { recent.hash(of: $0) })
         let genesisHeader: Header, genesisDiff: StateDiff
-        do { (genesisHeader, genesisDiff) = try genesis.build(into: scratch) } catch { throw ChainError(error.description) }
+        do { (genesisHeader, genesisDiff) = try genesis.build(into: built) } catch { throw ChainError(error.description) }
         genesisHash = genesisHeader.hash
 
         let head: Header
@@ -78,6 +77,7 @@ public final class Chain: @unchecked Sendable {
                 throw ChainError("the database is damaged: head header \(stored.number) does not decode: \(error)")
             }
             progress("loading state at block \(stored.number)")
+            world = WorldState(blockHashes: { recent.hash(of: $0) })
             try Self.loadState(from: store, into: world)
             let root = world.root
             guard root == head.stateRoot else {
@@ -88,8 +88,8 @@ public final class Chain: @unchecked Sendable {
                 if let raw = store.header(number: n), let h = try? Header(decoding: raw) { recent.record(n, h.hash) }
             }
         } else {
-            let diff: StateDiff
-            do { (_, diff) = try genesis.build(into: world) } catch { throw ChainError(error.description) }
+            world = built
+            let diff = genesisDiff
             head = genesisHeader
             let block = Block(header: genesisHeader, transactions: [], senders: [])
             do {
@@ -98,7 +98,6 @@ public final class Chain: @unchecked Sendable {
             } catch {
                 throw ChainError("cannot write the genesis block: \(error)")
             }
-            _ = genesisDiff
             recent.record(0, genesisHash)
         }
         headState = Mutex(head)
@@ -275,15 +274,32 @@ public final class Chain: @unchecked Sendable {
         }
     }
 
+    /// Runs a read-only call to a protocol contract on the latest state; its
+    /// output, or nil when it fails.
+    func protocolView(_ contract: Address, _ input: [UInt8]) -> [UInt8]? {
+        let call = ExecutableTransaction(sender: .zero, to: contract, nonce: 0, gasLimit: 10_000_000,
+                                         value: .zero, data: input, accessList: [],
+                                         maxFeePerGas: .zero, maxPriorityFeePerGas: .zero)
+        guard case .success(let outcome) = simulate(call), outcome.status == .success else { return nil }
+        return outcome.output
+    }
+
     /// The Staking account whose consensus key is `key` on the latest state;
     /// nil without a Staking contract or when no validator holds the key.
     public func stakingAccount(consensusKey key: Hash32) -> Address? {
-        let call = ExecutableTransaction(sender: .zero, to: ProtocolContracts.staking, nonce: 0, gasLimit: 1_000_000,
-                                         value: .zero, data: ProtocolABI.keyOwner(key), accessList: [],
-                                         maxFeePerGas: .zero, maxPriorityFeePerGas: .zero)
-        guard case .success(let outcome) = simulate(call), outcome.status == .success,
-              let owner = ProtocolABI.decodeAddress(outcome.output), owner != .zero else { return nil }
+        guard let out = protocolView(ProtocolContracts.staking, ProtocolABI.keyOwner(key)),
+              let owner = ProtocolABI.decodeAddress(out), owner != .zero else { return nil }
         return owner
+    }
+
+    /// The current epoch and its validator set (`Staking.epoch()`,
+    /// `Staking.epochValidatorSet()`); nil on a chain without Staking.
+    public func epochValidators() -> (epoch: UInt64, validators: [ValidatorEntry])? {
+        guard let e = protocolView(ProtocolContracts.staking, ProtocolABI.epoch), e.count == 32,
+              let epoch = UInt256(bigEndianBytes: e), let epoch64 = epoch.uint64IfFits,
+              let out = protocolView(ProtocolContracts.staking, ProtocolABI.epochValidatorSet),
+              let set = ProtocolABI.decodeValidatorSet(out) else { return nil }
+        return (epoch64, set)
     }
 
     // MARK: Store conversions

@@ -35,6 +35,7 @@ public final class EthAPI: RPCHandler, @unchecked Sendable {
         "eth_getBlockByNumber", "eth_getBlockByHash", "eth_getBlockTransactionCountByNumber",
         "eth_getBlockTransactionCountByHash", "eth_call", "eth_estimateGas", "eth_gasPrice",
         "eth_maxPriorityFeePerGas", "eth_feeHistory", "eth_getLogs", "eth_subscribe", "eth_unsubscribe",
+        "ath_validators",
     ]
 
     public func handle(method: String, params: JSON, context: RPCRequestContext) async throws(RPCError) -> JSON {
@@ -125,9 +126,25 @@ public final class EthAPI: RPCHandler, @unchecked Sendable {
         case "eth_getLogs":
             try p.require(count: 1...1)
             return try logs(p)
+        case "ath_validators":
+            try p.require(count: 0...0)
+            return validatorsJSON()
         default:
             throw RPCError(code: -32601, message: "the method \(method) does not exist/is not available")
         }
+    }
+
+    /// `ath_validators`: the current epoch and its validator set as Staking
+    /// fixed it at the epoch's first block (empty on a chain without Staking).
+    func validatorsJSON() -> JSON {
+        let current = chain.epochValidators()
+        let set = (current?.validators ?? []).map { v in
+            JSON.object([("account", RPCValue.address(v.account)), ("consensusKey", RPCValue.hash(v.consensusKey)),
+                         ("power", RPCValue.quantity(v.power))])
+        }
+        return .object([("height", RPCValue.quantity(chain.head.number)),
+                         ("epoch", current.map { RPCValue.quantity($0.epoch) } ?? .null),
+                         ("validators", .array(set))])
     }
 
     // MARK: State queries

@@ -42,6 +42,7 @@ public final class Node: @unchecked Sendable {
     let consensusKey: Hash32
     /// The Staking account registered with this consensus key, once found.
     private let stakingAccount = Mutex<Address?>(nil)
+    private let lastEpoch = Mutex<UInt64?>(nil)
     let metrics = MetricsRegistry()
     let hub = SubscriptionHub()
     private(set) var api: EthAPI!
@@ -155,6 +156,22 @@ public final class Node: @unchecked Sendable {
         }
     }
 
+    /// Logs the validator set when Staking starts a new epoch.
+    private func noteEpoch() {
+        guard let (epoch, set) = chain.epochValidators() else { return }
+        let changed = lastEpoch.withLock { last -> Bool in
+            defer { last = epoch }
+            return last != epoch
+        }
+        guard changed else { return }
+        let power = set.reduce(UInt256.zero) { $0 &+ $1.power }
+        logger.info("epoch validator set", metadata: [
+            "epoch": "\(epoch)", "height": "\(chain.head.number)", "validators": "\(set.count)",
+            "total_power_ath": "\(power / UInt256(1_000_000_000_000_000_000))",
+            "includes_this_node": "\(set.contains { $0.consensusKey == consensusKey })",
+        ])
+    }
+
     /// The account Staking registered with this node's consensus key
     /// (`Staking.keyOwner`), so block rewards reach the validator; the key's
     /// own address on a chain without Staking or before registration.
@@ -190,6 +207,8 @@ public final class Node: @unchecked Sendable {
         } else {
             logger.debug("block committed", metadata: ["number": "\(h.number)", "hash": "\(c.block.hash)"])
         }
+        // Reading the set goes through the chain's queue, which runs this listener.
+        producerQueue.async { [weak self] in self?.noteEpoch() }
         hub.publishNewHead(api.headJSON(h.number))
         let logs = api.logsJSON(of: c)
         if !logs.isEmpty { hub.publishLogs(logs) }

@@ -88,6 +88,7 @@ public enum ProtocolABI {
     public static let epochValidatorSet = selector("epochValidatorSet()")
     public static let validatorSet = selector("validatorSet()")
     public static let settleDueLeases = selector("settleDueLeases()")
+    public static let epoch = selector("epoch()")
     static let mintRewardSelector = selector("mintReward(address,uint256)")
     static let recordSignaturesSelector = selector("recordSignatures(address[],bool[])")
     static let keyOwnerSelector = selector("keyOwner(bytes32)")

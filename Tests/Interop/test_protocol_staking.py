@@ -743,6 +743,14 @@ def test_absent_validator_is_jailed_and_slashed_then_unjails(env):
     window, epoch_length = p["downtimeWindow"], p["epochLength"]
     joined = (env.absent_receipt.blockNumber // epoch_length + 1) * epoch_length
     wait_for_block(w3, joined + 1)
+    # The node serves the epoch's set (ath_validators) as Staking fixed it.
+    served = w3.provider.make_request("ath_validators", [])["result"]
+    if not c(sl.functions.jailed(a.address)):
+        accounts = {w3.to_checksum_address(v["account"]): v for v in served["validators"]}
+        assert int(served["epoch"], 16) == c(st.functions.epoch())
+        assert env.v0.address in accounts
+        assert a.address in accounts and int(accounts[a.address]["power"], 16) == p["validatorMinStake"]
+        assert accounts[a.address]["consensusKey"] == "0x" + env.absent_key.hex()
     info = c(sl.functions.signingInfo(a.address))
     assert info[2] > 0 or c(sl.functions.jailed(a.address)), (
         f"no signatures recorded for the validator in the epoch set since block {joined}: signingInfo {info} "

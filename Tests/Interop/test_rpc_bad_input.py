@@ -5,6 +5,7 @@ state, and 10,000 transactions with bad signatures leave the node's memory
 bounded.
 """
 import json
+import time
 import os
 import random
 
@@ -22,6 +23,11 @@ OTHER = dev_keys(9)[8]
 @pytest.fixture(scope="module")
 def node(athd_bin, tmp_path_factory):
     n = DevNode(athd_bin, tmp_path_factory.mktemp("bad") / "home", ["--block-time-ms", "200"]).start()
+    # Block 0 must be history for the "historical block" case.
+    deadline = time.time() + 30
+    while int(post(n, {"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber", "params": []}).json()["result"], 16) < 1:
+        assert time.time() < deadline, "the node made no block in 30 s"
+        time.sleep(0.05)
     yield n
     assert n.stop() == 0
 
