@@ -129,8 +129,13 @@ public struct ExecutionResult: Sendable {
 }
 
 /// The reason in revert data shaped as Solidity's and Vyper's `Error(string)`
-/// (selector 0x08c379a0, then an ABI-encoded string), if it is one.
+/// (selector 0x08c379a0, then an ABI-encoded string), or "panic 0x…" for
+/// `Panic(uint256)` (0x4e487b71); nil for anything else.
 public func revertReason(_ output: [UInt8]) -> String? {
+    if output.count == 36, output[0..<4].elementsEqual([UInt8(0x4e), 0x48, 0x7b, 0x71]),
+       let code = UInt256(bigEndianBytes: output[4..<36]) {
+        return "panic \(code.hexDescription)"  // Panic(uint256)
+    }
     guard output.count >= 68, output[0..<4].elementsEqual([UInt8(0x08), 0xc3, 0x79, 0xa0]),
           let lenWord = UInt256(bigEndianBytes: output[36..<68]), lenWord <= UInt256(UInt64(output.count - 68)) else {
         return nil

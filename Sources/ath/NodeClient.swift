@@ -1,5 +1,6 @@
 import ArgumentParser
 import AthPrimitives
+import AthEVM
 import AthRPC
 import Foundation
 
@@ -90,22 +91,10 @@ struct NodeClient {
     }
 }
 
-/// Decodes the standard Solidity revert payloads.
+/// Decodes the standard revert payloads.
 enum RevertData {
-    /// The reason in `Error(string)` (selector 0x08c379a0) or the code in
-    /// `Panic(uint256)` (0x4e487b71); nil for anything else.
-    static func reason(_ data: [UInt8]) -> String? {
-        if data.count >= 68, data.prefix(4).elementsEqual([0x08, 0xc3, 0x79, 0xa0]) {
-            guard let length = UInt256(bigEndianBytes: data[36..<68]),
-                  length <= UInt256(UInt64(data.count - 68)) else { return nil }
-            return String(validating: data[68..<(68 + Int(length.low64))], as: UTF8.self)
-        }
-        if data.count == 36, data.prefix(4).elementsEqual([0x4e, 0x48, 0x7b, 0x71]),
-           let code = UInt256(bigEndianBytes: data[4..<36]) {
-            return "panic \(code.hexDescription)"
-        }
-        return nil
-    }
+    /// The reason in `Error(string)` or the code in `Panic(uint256)`; nil for anything else.
+    static func reason(_ data: [UInt8]) -> String? { AthEVM.revertReason(data) }
 }
 
 /// A block as the user names it: a number, a tag, or a hash.
