@@ -82,3 +82,87 @@ struct ProtocolHooksTests {
         #expect(data[4 + 32 * 5 + 31] == 2 && data[4 + 32 * 6 + 31] == 1 && data[4 + 32 * 7 + 31] == 0)
     }
 }
+
+/// Runs the protocol hooks plus one extra system call at one block: the
+/// double-sign evidence the BFT layer will hand to Slashing.
+private struct EvidenceHooks: SystemHooks {
+    let base = ProtocolHooks()
+    let blocks: Set<UInt64>
+    let input: [UInt8]
+    let results = Locked<[ExecutionResult]>([])
+
+    func beginBlock(_ calls: SystemCaller) {
+        base.beginBlock(calls)
+        if blocks.contains(calls.blockNumber) {
+            let r = calls.call(ProtocolContracts.slashing, input: input)
+            results.withLock { $0.append(r) }
+        }
+    }
+
+    func endBlock(_ calls: SystemCaller) { base.endBlock(calls) }
+}
+
+struct DoubleSignEvidenceTests {
+    static let ath = UInt256(1_000_000_000_000_000_000)
+
+    static func word(_ v: UInt256) -> [UInt8] { v.bigEndianBytes }
+    static func word(_ a: Address) -> [UInt8] { [UInt8](repeating: 0, count: 12) + a.bytes }
+
+    static func uint(_ out: [UInt8]?, word i: Int = 0) -> UInt256? {
+        guard let out, out.count >= 32 * (i + 1) else { return nil }
+        return UInt256(bigEndianBytes: out[32 * i..<32 * (i + 1)])
+    }
+
+    /// Evidence slashes 5% of the stake the validator held at the
+    /// infraction, taking what it has since unbonded too, bans it, applies
+    /// once, and the banned validator leaves the next epoch's set.
+    @Test func evidenceSlashesUnbondingStakeBansAndAppliesOnce() throws {
+        let dir = scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let genesis = try Genesis(json: Array(DevChain.genesisJSON.utf8))
+        let (key, validator) = DevChain.accounts(count: 1)[0]
+        let evidence = Keccak256.hash(Array("two votes, one height".utf8))
+        let input = ProtocolABI.selector("slashDoubleSign(address,uint256,bytes32)") + Self.word(validator)
+            + Self.word(UInt256(3)) + evidence.bytes
+        let hooks = EvidenceHooks(blocks: [6, 7], input: input)
+        let chain = try Chain(dataDirectory: dir, genesis: genesis, hooks: hooks)
+        func produce(_ n: UInt64) throws {
+            _ = try chain.produceBlock(timestamp: genesis.timestamp + n, coinbase: Address(low: 7), proposer: validator)
+        }
+        for n in 1...3 as ClosedRange<UInt64> { try produce(n) }
+        // Block 4: the validator unbonds 990 of its 1,000 ATH (after the infraction at block 3).
+        let unbond = ProtocolABI.selector("unbond(uint8,address,uint256)") + Self.word(UInt256(1)) + Self.word(Address.zero)
+            + Self.word(Self.ath &* UInt256(990))
+        let tx = Transaction.dynamicFee(chainID: 7331, nonce: 0, maxPriorityFeePerGas: UInt256(1),
+                                        maxFeePerGas: UInt256(5_000_000_000), gasLimit: 500_000,
+                                        to: ProtocolContracts.staking, value: .zero, data: unbond).signed(with: key)
+        _ = try chain.mempool.admit(raw: tx.encoded, state: chain.stateView, baseFee: chain.nextBaseFee)
+        try produce(4)
+        #expect(chain.head.number == 4 && chain.head.gasUsed > 0)
+        let afterUnbond = chain.protocolView(ProtocolContracts.staking,
+                                             ProtocolABI.selector("validators(address)") + Self.word(validator))
+        #expect(Self.uint(afterUnbond, word: 2) == Self.ath &* UInt256(10))
+        let treasuryBefore = chain.store.account(ProtocolContracts.governance)?.balance ?? .zero
+        for n in 5...7 as ClosedRange<UInt64> { try produce(n) }
+
+        let results = hooks.results.withLock { $0 }
+        #expect(results.count == 2)
+        #expect(results.first?.status == .success)
+        #expect(results.last.map { revertReason($0.output) } == "Slashing: evidence already applied")
+        // 5% of 1,000 ATH: 10 from the bonded self stake, 40 from the unbonding entry.
+        let v = chain.protocolView(ProtocolContracts.staking, ProtocolABI.selector("validators(address)") + Self.word(validator))
+        #expect(Self.uint(v, word: 2) == .zero)                             // selfStake
+        #expect(Self.uint(v, word: 6) == UInt256(1))                         // banned
+        let entries = chain.protocolView(ProtocolContracts.staking,
+                                         ProtocolABI.selector("unbondingEntries(address)") + Self.word(validator))
+        #expect(Self.uint(entries, word: 1) == UInt256(1))                   // one entry
+        #expect(Self.uint(entries, word: 3) == Self.ath &* UInt256(950))     // (role, amount, created, release)
+        let treasuryAfter = chain.store.account(ProtocolContracts.governance)?.balance ?? .zero
+        #expect(treasuryAfter &- treasuryBefore == Self.ath &* UInt256(50))
+        let banned = chain.protocolView(ProtocolContracts.slashing, ProtocolABI.selector("banned(address)") + Self.word(validator))
+        #expect(Self.uint(banned) == UInt256(1))
+        #expect(chain.epochValidators()?.validators.map(\.account) == [validator])  // until the epoch ends
+        for n in 8...20 as ClosedRange<UInt64> { try produce(n) }
+        #expect(chain.epochValidators()?.validators.isEmpty == true)
+    }
+}

@@ -1,4 +1,5 @@
 """Starts and stops real `athd` processes for the interop tests."""
+import json
 import os
 import re
 import signal
@@ -86,3 +87,24 @@ class DevNode:
         if getattr(self, "log", None):
             self.log.close()
             self.log = None
+
+
+# Checks on a finished `ath` process (subprocess.CompletedProcess).
+
+def ok(p):
+    """Its standard output; fails the test with its error if it did not exit 0."""
+    assert p.returncode == 0, p.stderr
+    return p.stdout
+
+
+def ok_json(p):
+    return json.loads(ok(p))
+
+
+def fails(p, text):
+    """It exited 1 with one line on standard error that contains `text`."""
+    assert p.returncode == 1, p.stdout
+    msg = p.stderr.strip()
+    assert text in msg, msg
+    assert len(msg.splitlines()) == 1, msg
+    return msg

@@ -58,3 +58,10 @@ def node(athd_bin, tmp_path_factory):
 def w3(node):
     from web3 import Web3
     return Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 30}))
+
+
+@pytest.fixture(scope="module")
+def accounts():
+    """The dev chain's ten prefunded accounts (eth-account LocalAccounts)."""
+    from athnode import dev_keys
+    return dev_keys(10)

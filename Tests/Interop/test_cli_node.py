@@ -9,7 +9,7 @@ import pytest
 from eth_account import Account
 from web3 import Web3
 
-from athnode import CHAIN_ID, dev_keys
+from athnode import dev_keys, fails, ok, ok_json
 
 TOPIC = "0x" + "ab" * 32
 UNLUCKY = 13
@@ -98,23 +98,6 @@ def parse_rows(text):
             k, v = line.split(":", 1)
             rows[k] = v.strip()
     return rows
-
-
-def ok(p):
-    assert p.returncode == 0, p.stderr
-    return p.stdout
-
-
-def ok_json(p):
-    return json.loads(ok(p))
-
-
-def fails(p, text):
-    assert p.returncode == 1, p.stdout
-    msg = p.stderr.strip()
-    assert text in msg, msg
-    assert len(msg.splitlines()) == 1, msg
-    return msg
 
 
 @pytest.fixture(scope="module")

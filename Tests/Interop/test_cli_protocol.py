@@ -16,26 +16,10 @@ import threading
 
 import pytest
 
-from athnode import DevNode, dev_keys
-from protocol import ATH, contract, devnet_genesis, wait_for_block
+from athnode import fails, ok, ok_json
+from protocol import ATH, contract, wait_for_block
 
 PARAMS = "0x0000000000000000000000000000000000001000"
-
-
-@pytest.fixture(scope="module")
-def node(athd_bin, tmp_path_factory):
-    """athd dev on the devnet genesis with the protocol contracts (200 ms blocks)."""
-    d = tmp_path_factory.mktemp("cliproto")
-    genesis = d / "genesis.json"
-    genesis.write_text(devnet_genesis())
-    n = DevNode(athd_bin, d / "home", ["--genesis", str(genesis), "--block-time-ms", "200"]).start()
-    yield n
-    assert n.stop() == 0, n.read_log()[-3000:]
-
-
-@pytest.fixture(scope="module")
-def accounts():
-    return dev_keys(10)
 
 
 @pytest.fixture(scope="module")
@@ -63,23 +47,6 @@ def by(cli, keyfiles):
     def run(i, *args):
         return cli(*args, "--private-key-file", keyfiles[i])
     return run
-
-
-def ok(p):
-    assert p.returncode == 0, p.stderr
-    return p.stdout
-
-
-def ok_json(p):
-    return json.loads(ok(p))
-
-
-def fails(p, text):
-    assert p.returncode == 1, p.stdout
-    msg = p.stderr.strip()
-    assert text in msg, msg
-    assert len(msg.splitlines()) == 1, msg
-    return msg
 
 
 def rows(text):

@@ -20,7 +20,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 from eth_account import Account
@@ -28,10 +27,8 @@ from eth_account.messages import encode_typed_data
 from web3 import Web3
 from web3.logs import DISCARD
 
-from athnode import DevNode, dev_keys
-
 from protocol import (ADDRESS, ATH, ATTESTATION_TYPES, INVALID, UNAVAILABLE, UPTIME_TYPES, VALID, attestations,
-                      contract, create_job, devnet_genesis, oracle_domain, revert_reason, run_valid_job,
+                      contract, create_job, oracle_domain, revert_reason, run_valid_job,
                       send, sign_attestation, submit_report, submit_uptime_report, transact, uptime_attestations,
                       wait_for_block)
 
@@ -46,31 +43,6 @@ OPEN, ACCEPTED, COMMITTED, SETTLED, RECLAIMED = 1, 2, 3, 4, 5
 ACTIVE, OVERDRAWN, CLOSED = 1, 2, 3
 EPOCH = 20          # devnet epochLength
 FEE_BPS = 2000      # protocolFeeBps default
-
-
-@pytest.fixture(scope="module")
-def node(athd_bin, tmp_path_factory):
-    """athd dev on the devnet genesis with the protocol contracts (200 ms blocks)."""
-    d = tmp_path_factory.mktemp("escrow")
-    genesis = d / "genesis.json"
-    genesis.write_text(devnet_genesis())
-    last = None
-    for _ in range(3):  # the binary may be being relinked: wait and retry
-        try:
-            n = DevNode(athd_bin, d / "home", ["--genesis", str(genesis), "--block-time-ms", "200"]).start()
-            break
-        except (RuntimeError, OSError) as e:
-            last = e
-            time.sleep(30)
-    else:
-        raise last
-    yield n
-    assert n.stop() == 0, n.read_log()[-3000:]
-
-
-@pytest.fixture(scope="module")
-def accounts():
-    return dev_keys(10)
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ shortens voting to 30 blocks and the timelock to 10.
 """
 import pytest
 
-from athnode import DevNode, dev_keys
+from athnode import DevNode
 from protocol import ATH, contract, devnet_genesis, events, revert_reason, transact, wait_for_block
 
 DEAD = "0x000000000000000000000000000000000000dEaD"
@@ -24,11 +24,6 @@ def node(athd_bin, tmp_path_factory):
     n = DevNode(athd_bin, d / "home", ["--genesis", str(genesis), "--block-time-ms", "200"]).start()
     yield n
     assert n.stop() == 0, n.read_log()[-3000:]
-
-
-@pytest.fixture(scope="module")
-def accounts():
-    return dev_keys(10)
 
 
 def state(gov, pid):

@@ -34,8 +34,8 @@ from web3 import Web3
 from web3.exceptions import ContractLogicError
 from web3.logs import DISCARD
 
-from athnode import DevNode, dev_keys
-from protocol import ADDRESS, ATH, contract, devnet_genesis, wait_for_block
+from athnode import dev_keys
+from protocol import ADDRESS, ATH, contract, wait_for_block
 
 VALIDATOR, OPERATOR, CHECKER, DELEGATION = 1, 2, 3, 4
 SYSTEM = Web3.to_checksum_address("0xfffffffffffffffffffffffffffffffffffffffe")
@@ -230,17 +230,6 @@ ADDRESS_GOVERNANCE = Web3.to_checksum_address(ADDRESS["Governance"])
 
 
 # ---------------------------------------------------------------- fixtures
-
-@pytest.fixture(scope="module")
-def node(athd_bin, tmp_path_factory):
-    """athd dev on the devnet genesis with the protocol contracts (200 ms blocks)."""
-    d = tmp_path_factory.mktemp("staking")
-    genesis = d / "genesis.json"
-    genesis.write_text(devnet_genesis())
-    n = DevNode(athd_bin, d / "home", ["--genesis", str(genesis), "--block-time-ms", "200"]).start()
-    yield n
-    assert n.stop() == 0, n.read_log()[-3000:]
-
 
 @pytest.fixture(scope="module")
 def env(w3):

@@ -6,7 +6,6 @@ bounded.
 """
 import json
 import time
-import os
 import random
 
 import pytest
