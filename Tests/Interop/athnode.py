@@ -4,6 +4,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 
 from Crypto.Hash import keccak
@@ -108,3 +109,16 @@ def fails(p, text):
     assert text in msg, msg
     assert len(msg.splitlines()) == 1, msg
     return msg
+
+
+def compile_vyper(source, directory):
+    """(abi, creation bytecode) of a Vyper 0.4.3 source, compiled for Cancun
+    by the venv's vyper (as a developer would)."""
+    path = os.path.join(str(directory), "Contract.vy")
+    with open(path, "w") as f:
+        f.write(source)
+    vyper = os.path.join(os.path.dirname(sys.executable), "vyper")
+    out = subprocess.run([vyper, "-f", "abi,bytecode", "--evm-version", "cancun", path],
+                         capture_output=True, text=True, check=True)
+    abi_line, bytecode = out.stdout.strip().splitlines()
+    return json.loads(abi_line), bytecode

@@ -175,7 +175,7 @@ def test_block_by_number_hash_and_latest(cli, w3, keyfiles):
     full = ok_json(cli("block", hex(n), "--full", "--json"))
     assert [t["hash"] for t in full["transactions"]] == by_number["transactions"]
     human = ok(cli("block", str(n)))
-    assert f"number:" in human and expected["hash"].to_0x_hex() in human and out["hash"] in human
+    assert "number:" in human and expected["hash"].to_0x_hex() in human and out["hash"] in human
     latest = ok_json(cli("block", "--json"))
     assert int(latest["number"], 16) >= n
     fails(cli("block", "99999999"), "block 99999999 not found")

@@ -1,17 +1,13 @@
 """`athd dev` driven by web3.py and eth-account exactly as a user would."""
 import asyncio
-import json
-import os
-import subprocess
-import sys
 
 import pytest
 from eth_account import Account
-from web3 import AsyncWeb3, Web3
+from web3 import AsyncWeb3
 from web3.exceptions import ContractLogicError
 from web3.providers.persistent import WebSocketProvider
 
-from athnode import CHAIN_ID, dev_keys
+from athnode import CHAIN_ID, compile_vyper, dev_keys
 
 VYPER_SOURCE = """
 # pragma version 0.4.3
@@ -38,14 +34,7 @@ def store(v: uint256):
 
 @pytest.fixture(scope="module")
 def contract_artifact(tmp_path_factory):
-    d = tmp_path_factory.mktemp("vyper")
-    src = d / "Store.vy"
-    src.write_text(VYPER_SOURCE)
-    vyper = os.path.join(os.path.dirname(sys.executable), "vyper")
-    out = subprocess.run([vyper, "-f", "abi,bytecode", "--evm-version", "cancun", str(src)],
-                         capture_output=True, text=True, check=True)
-    abi_line, bytecode = out.stdout.strip().splitlines()
-    return json.loads(abi_line), bytecode
+    return compile_vyper(VYPER_SOURCE, tmp_path_factory.mktemp("vyper"))
 
 
 def send(w3, acct, tx):

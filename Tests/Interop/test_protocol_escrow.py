@@ -16,10 +16,6 @@ whole epoch behind), so the lease checks derive what is owed from the lease
 struct and the events, and check conservation exactly: every wei deposited
 is streamed (operator share + fee) or refunded.
 """
-import json
-import os
-import subprocess
-import sys
 
 import pytest
 from eth_account import Account
@@ -27,6 +23,7 @@ from eth_account.messages import encode_typed_data
 from web3 import Web3
 from web3.logs import DISCARD
 
+from athnode import compile_vyper
 from protocol import (ADDRESS, ATH, ATTESTATION_TYPES, INVALID, UNAVAILABLE, UPTIME_TYPES, VALID, attestations,
                       contract, create_job, oracle_domain, revert_reason, run_valid_job,
                       send, sign_attestation, submit_report, submit_uptime_report, transact, uptime_attestations,
@@ -727,13 +724,7 @@ def __default__():
 
 @pytest.fixture(scope="module")
 def buyer_artifact(tmp_path_factory):
-    src = tmp_path_factory.mktemp("buyer") / "Buyer.vy"
-    src.write_text(BUYER_SOURCE)
-    vyper = os.path.join(os.path.dirname(sys.executable), "vyper")
-    out = subprocess.run([vyper, "-f", "abi,bytecode", "--evm-version", "cancun", str(src)],
-                         capture_output=True, text=True, check=True)
-    abi_line, bytecode = out.stdout.strip().splitlines()
-    return json.loads(abi_line), bytecode
+    return compile_vyper(BUYER_SOURCE, tmp_path_factory.mktemp("buyer"))
 
 
 def test_a_developers_contract_buys_jobs_through_escrow(w3, c, accounts, checkers, buyer_artifact):
