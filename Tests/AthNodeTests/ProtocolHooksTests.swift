@@ -3,6 +3,8 @@ import Testing
 import AthPrimitives
 import AthCrypto
 import AthTypes
+import AthEVM
+import AthExecution
 @testable import AthNode
 
 private func scratchDirectory() -> String {
