@@ -49,6 +49,13 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOWebSocket", package: "swift-nio"),
         ]),
+        .target(name: "AthConsensus", dependencies: ["AthPrimitives", "AthCrypto"]),
+        .target(name: "AthP2P", dependencies: [
+            "AthPrimitives", "AthCrypto", "CSodium",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "AthNode", dependencies: [
             "AthPrimitives", "AthCrypto", "AthTypes", "AthEVM", "AthTrie", "AthExecution", "AthStorage",
             "AthMempool", "AthRPC",
@@ -84,6 +91,10 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio")]),
         .testTarget(name: "AthNodeTests", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes", "AthEVM", "AthExecution",
             "AthStorage", "AthMempool", "AthNode", "AthTestSupport"]),
+        .testTarget(name: "AthConsensusTests", dependencies: ["AthPrimitives", "AthCrypto", "AthConsensus", "AthTestSupport"]),
+        .testTarget(name: "AthP2PTests", dependencies: ["AthPrimitives", "AthCrypto", "AthP2P", "AthTestSupport",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio")]),
         .testTarget(name: "AthConformanceTests", dependencies: ["AthConformance", "AthTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

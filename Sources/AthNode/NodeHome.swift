@@ -1,6 +1,7 @@
 import Foundation
 import AthPrimitives
 import AthCrypto
+import AthStorage
 import AthTypes
 
 /// A node's home directory (ARCHITECTURE.md):
@@ -104,23 +105,7 @@ public struct NodeHome: Sendable {
     /// Writes through a temporary file, fsync and rename, so a crash leaves
     /// either nothing or the whole file.
     static func write(_ bytes: [UInt8], to path: String, mode: mode_t) throws(NodeError) {
-        let tmp = path + ".tmp-\(getpid())"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode)
-        guard fd >= 0 else { throw NodeError("cannot write \(path): \(String(cString: strerror(errno)))") }
-        var off = 0
-        let ok = bytes.withUnsafeBytes { b -> Bool in
-            while off < b.count {
-                let n = Foundation.write(fd, b.baseAddress! + off, b.count - off)
-                if n <= 0 { return false }
-                off += n
-            }
-            return fsync(fd) == 0
-        }
-        close(fd)
-        guard ok, rename(tmp, path) == 0 else {
-            unlink(tmp)
-            throw NodeError("cannot write \(path): \(String(cString: strerror(errno)))")
-        }
+        do { try DurableFile.replace(path, with: bytes, mode: mode) } catch { throw NodeError("cannot write \(error)") }
     }
 }
 
