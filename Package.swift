@@ -58,7 +58,7 @@ let package = Package(
         ]),
         .target(name: "AthNode", dependencies: [
             "AthPrimitives", "AthCrypto", "AthTypes", "AthEVM", "AthTrie", "AthExecution", "AthStorage",
-            "AthMempool", "AthRPC",
+            "AthMempool", "AthRPC", "AthConsensus", "AthP2P",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
@@ -70,7 +70,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "athd", dependencies: [
-            "AthPrimitives", "AthCrypto", "AthTypes", "AthStorage", "AthNode",
+            "AthPrimitives", "AthCrypto", "AthTypes", "AthStorage", "AthNode", "AthConsensus",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -40,6 +40,7 @@ public enum ConsensusError: Error, Equatable, Sendable, CustomStringConvertible 
     case duplicateValidator(Address)
     case duplicateConsensusKey(Address)
     case totalPowerTooLarge(max: UInt64)
+    case invalidValidatorSet(String)
 
     public var description: String {
         switch self {
@@ -67,6 +68,7 @@ public enum ConsensusError: Error, Equatable, Sendable, CustomStringConvertible 
         case let .duplicateValidator(a): return "validator \(a) appears twice"
         case let .duplicateConsensusKey(a): return "validator \(a) reuses another validator's consensus key"
         case let .totalPowerTooLarge(max): return "total voting power exceeds \(max)"
+        case let .invalidValidatorSet(why): return "invalid validator set: \(why)"
         }
     }
 }

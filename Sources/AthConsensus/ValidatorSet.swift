@@ -160,3 +160,74 @@ public struct ValidatorSet: Hashable, Sendable {
 
     static func clippedNegate(_ a: Int64) -> Int64 { a == Int64.min ? Int64.max : -a }
 }
+
+// MARK: Persistence and commitment
+
+extension ValidatorSet {
+    /// Largest encoding `decode` accepts.
+    public static let maxEncodedSize = 16 + maxValidators * 96
+
+    /// The hash a block header commits to: keccak256 of RLP([[address,
+    /// public key, power], ...]) in set order. Priorities are not part of it.
+    public var hash: Hash32 {
+        var w = RLPWriter(capacity: 16 + validators.count * 72)
+        w.appendList { l in
+            for v in validators {
+                l.appendList { e in e.append(v.address); e.append(bytes: v.publicKey.bytes); e.append(v.votingPower) }
+            }
+        }
+        return Keccak256.hash(w.bytes)
+    }
+
+    /// Stored form, priorities included: RLP([proposerIndex, [[address, key,
+    /// power, priority as its two's-complement bit pattern], ...]]).
+    public func encode() -> [UInt8] {
+        var w = RLPWriter(capacity: 16 + validators.count * 88)
+        w.appendList { l in
+            l.append(UInt64(proposerIndex))
+            l.appendList { list in
+                for v in validators {
+                    list.appendList { e in
+                        e.append(v.address); e.append(bytes: v.publicKey.bytes); e.append(v.votingPower)
+                        e.append(UInt64(bitPattern: v.proposerPriority))
+                    }
+                }
+            }
+        }
+        return w.bytes
+    }
+
+    /// Decodes `encode()`'s output with every invariant of `init` checked
+    /// (sorted unique addresses, unique keys, non-zero bounded power).
+    public static func decode(_ bytes: [UInt8]) throws(ConsensusError) -> ValidatorSet {
+        try decodeTopLevelList(bytes, maxSize: maxEncodedSize) { (d: inout RLPDecoder) throws(ConsensusError) in
+            var l = try d.wrap { (d: inout RLPDecoder) throws(RLPError) in try d.readList() }
+            let proposer = try l.wrap { (d: inout RLPDecoder) throws(RLPError) in try d.readUInt64() }
+            var list = try l.wrap { (d: inout RLPDecoder) throws(RLPError) in try d.readList() }
+            var members: [Validator] = []
+            var priorities: [Int64] = []
+            while !list.isAtEnd {
+                guard members.count < maxValidators else { throw .tooManyValidators(got: members.count + 1, max: maxValidators) }
+                var e = try list.wrap { (d: inout RLPDecoder) throws(RLPError) in try d.readList() }
+                let address = try e.wrap { (d: inout RLPDecoder) throws(RLPError) in try d.readAddress() }
+                let keyStart = e.offset
+                let keyBytes = try e.wrap { (d: inout RLPDecoder) throws(RLPError) in try d.readBytes() }
+                guard let key = try? Ed25519PublicKey(Array(keyBytes)) else {
+                    throw .malformed(.wrongFieldLength(offset: keyStart, got: keyBytes.count, expected: 32))
+                }
+                let power = try e.wrap { (d: inout RLPDecoder) throws(RLPError) in try d.readUInt64() }
+                let priority = try e.wrap { (d: inout RLPDecoder) throws(RLPError) in try d.readUInt64() }
+                try e.wrap { (d: inout RLPDecoder) throws(RLPError) in try d.finish() }
+                members.append(Validator(address: address, publicKey: key, votingPower: power))
+                priorities.append(Int64(bitPattern: priority))
+            }
+            try l.wrap { (d: inout RLPDecoder) throws(RLPError) in try d.finish() }
+            var set = try ValidatorSet(members)
+            guard set.validators.map(\.address) == members.map(\.address) else { throw .invalidValidatorSet("validators are not sorted by address") }
+            guard proposer < UInt64(members.count) else { throw .invalidValidatorSet("proposer index \(proposer) is out of range") }
+            for i in set.validators.indices { set.validators[i].proposerPriority = priorities[i] }
+            set.proposerIndex = Int(proposer)
+            return set
+        }
+    }
+}

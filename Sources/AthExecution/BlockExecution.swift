@@ -47,6 +47,14 @@ public struct BlockEnvironment: Sendable {
     public var baseFee: UInt256
     public var prevRandao: Hash32
     public var extraData: [UInt8]
+    /// Consensus facts the block carries for the system calls: who signed
+    /// the parent's commit, and the double-sign evidence it includes.
+    public var signers: CommitSigners = .proposerOnly
+    public var evidence: [DoubleSignEvidenceInput] = []
+    /// Header commitments to the consensus data (zero on a dev chain).
+    public var validatorsHash: Hash32 = .zero
+    public var lastCommitHash: Hash32 = .zero
+    public var evidenceHash: Hash32 = .zero
 
     public init(parentHash: Hash32, number: UInt64, timestamp: UInt64, coinbase: Address, proposer: Address,
                 gasLimit: UInt64, baseFee: UInt256, prevRandao: Hash32, extraData: [UInt8] = []) {
@@ -64,6 +72,29 @@ public struct BlockEnvironment: Sendable {
                                 timestamp: max(timestamp, parent.timestamp), coinbase: coinbase, proposer: proposer,
                                 gasLimit: parent.gasLimit, baseFee: rules.nextBaseFee(after: parent),
                                 prevRandao: Keccak256.hash(seed))
+    }
+}
+
+/// Which validators signed the commit of a block's parent, as the block
+/// carries it (downtime accounting).
+public enum CommitSigners: Sendable, Equatable {
+    /// No commit: a single-process dev chain, where the proposer alone signs.
+    case proposerOnly
+    /// The consensus keys whose signatures the block's last commit holds.
+    case keys(Set<Hash32>)
+    /// Nothing to record (the first block after genesis has no parent commit).
+    case none
+}
+
+/// A piece of verified double-sign evidence included in a block: the
+/// offending validator's Staking account, the height of the infraction and
+/// the hash identifying the evidence (applied once).
+public struct DoubleSignEvidenceInput: Sendable, Equatable {
+    public var validator: Address
+    public var height: UInt64
+    public var evidenceHash: Hash32
+    public init(validator: Address, height: UInt64, evidenceHash: Hash32) {
+        self.validator = validator; self.height = height; self.evidenceHash = evidenceHash
     }
 }
 
@@ -91,9 +122,14 @@ public struct SystemCaller {
     let block: BlockContext
     /// The block's proposer (from its header).
     public let proposer: Address
+    /// Who signed the parent's commit.
+    public let signers: CommitSigners
+    /// Double-sign evidence the block includes.
+    public let evidence: [DoubleSignEvidenceInput]
 
-    init(state: JournaledState, block: BlockContext, proposer: Address) {
-        self.state = state; self.block = block; self.proposer = proposer
+    init(state: JournaledState, block: BlockContext, environment: BlockEnvironment) {
+        self.state = state; self.block = block; self.proposer = environment.proposer
+        self.signers = environment.signers; self.evidence = environment.evidence
     }
     /// Gas each system call may use (not paid by anyone).
     public static let gasLimit: UInt64 = 30_000_000
@@ -162,7 +198,7 @@ public final class BlockBuilder {
                                timestamp: environment.timestamp, gasLimit: environment.gasLimit,
                                baseFee: environment.baseFee, prevRandao: environment.prevRandao,
                                chainID: UInt256(rules.chainID))
-        hooks.beginBlock(SystemCaller(state: world.state, block: context, proposer: environment.proposer))
+        hooks.beginBlock(SystemCaller(state: world.state, block: context, environment: environment))
     }
 
     public var gasLeft: UInt64 { environment.gasLimit - gasUsed }
@@ -190,7 +226,7 @@ public final class BlockBuilder {
     /// Runs the end-of-block calls, folds the state changes into the tries
     /// and seals the header.
     public func finish(knownTransactionsRoot: Hash32? = nil) -> ExecutedBlock {
-        hooks.endBlock(SystemCaller(state: world.state, block: context, proposer: environment.proposer))
+        hooks.endBlock(SystemCaller(state: world.state, block: context, environment: environment))
         // The state tries and the list roots are independent: fold them on two threads.
         nonisolated(unsafe) var committed: (root: Hash32, diff: StateDiff)?
         nonisolated(unsafe) var lists: (tx: Hash32, receipts: Hash32)?
@@ -207,12 +243,15 @@ public final class BlockBuilder {
         let (stateRoot, diff) = committed!
         var bloom = Bloom()
         for r in receipts { bloom.formUnion(r.bloom) }
-        let header = Header(parentHash: environment.parentHash, coinbase: environment.coinbase, stateRoot: stateRoot,
+        var header = Header(parentHash: environment.parentHash, coinbase: environment.coinbase, stateRoot: stateRoot,
                             transactionsRoot: lists!.tx, receiptsRoot: lists!.receipts,
                             logsBloom: bloom, number: environment.number, gasLimit: environment.gasLimit,
                             gasUsed: gasUsed, timestamp: environment.timestamp, extraData: environment.extraData,
                             mixHash: environment.prevRandao, baseFeePerGas: environment.baseFee,
                             proposer: environment.proposer)
+        header.validatorsHash = environment.validatorsHash
+        header.lastCommitHash = environment.lastCommitHash
+        header.evidenceHash = environment.evidenceHash
         return ExecutedBlock(block: Block(header: header, transactions: transactions, senders: senders),
                              receipts: receipts, diff: diff, createdAddresses: created)
     }
@@ -240,7 +279,8 @@ public enum BlockValidator {
     /// success the world holds the block's post-state. On failure the world
     /// holds a partial state: the caller must reload it from the store.
     public static func apply(_ block: Block, parent: Header, world: WorldState, rules: ChainRules,
-                             hooks: any SystemHooks) throws(BlockValidationError) -> ExecutedBlock {
+                             hooks: any SystemHooks, signers: CommitSigners = .proposerOnly,
+                             evidence: [DoubleSignEvidenceInput] = []) throws(BlockValidationError) -> ExecutedBlock {
         let h = block.header
         guard h.number == parent.number + 1 else { throw .header("number \(h.number) does not follow \(parent.number)") }
         guard h.parentHash == parent.hash else { throw .header("parent hash does not match block \(parent.number)") }
@@ -255,9 +295,11 @@ public enum BlockValidator {
         }
         let txRoot = MerklePatriciaTrie.orderedRoot(block.transactions.map(\.encoded))
         guard txRoot == h.transactionsRoot else { throw .mismatch(field: "transactions root", header: h.transactionsRoot, computed: txRoot) }
-        let env = BlockEnvironment(parentHash: h.parentHash, number: h.number, timestamp: h.timestamp, coinbase: h.coinbase,
+        var env = BlockEnvironment(parentHash: h.parentHash, number: h.number, timestamp: h.timestamp, coinbase: h.coinbase,
                                    proposer: h.proposer, gasLimit: h.gasLimit, baseFee: h.baseFeePerGas,
                                    prevRandao: h.mixHash, extraData: h.extraData)
+        env.signers = signers
+        env.evidence = evidence
         let builder = BlockBuilder(world: world, environment: env, rules: rules, hooks: hooks)
         for (i, tx) in block.transactions.enumerated() {
             do { try builder.add(tx, sender: block.senders[i]) } catch {

@@ -39,9 +39,13 @@ public final class Chain: @unchecked Sendable {
     let queue = DispatchQueue(label: "ath.chain")
     /// Confined to `queue` (replaced wholesale if a commit fails).
     private(set) var world: WorldState
-    private let recent: RecentHashes
-    private let headState: Mutex<Header>
-    private let listeners = Mutex<[@Sendable (CommittedBlock) -> Void]>([])
+    let recent: RecentHashes
+    /// A block executed on `world` but not yet committed (a proposal this
+    /// node built or validated); confined to `queue`. While it is set,
+    /// `world` is that block's post-state.
+    var speculative: ExecutedBlock?
+    let headState: Mutex<Header>
+    let listeners = Mutex<[@Sendable (CommittedBlock) -> Void]>([])
     public let hooks: any SystemHooks
 
     /// Opens the chain in `dataDirectory`, writing the genesis block if the
@@ -145,24 +149,8 @@ public final class Chain: @unchecked Sendable {
     private func produceOnQueue(timestamp: UInt64, coinbase: Address, proposer: Address,
                                 maxTransactions: Int) -> Result<CommittedBlock, ChainError> {
         let started = DispatchTime.now().uptimeNanoseconds
-        let parent = head
-        let env = BlockEnvironment.child(of: parent, rules: rules, timestamp: timestamp, coinbase: coinbase, proposer: proposer)
-        let candidates = mempool.reap(maxGas: env.gasLimit, baseFee: env.baseFee, maxCount: maxTransactions)
-        let builder = BlockBuilder(world: world, environment: env, rules: rules, hooks: hooks)
-        var refused: [Hash32] = []
-        for candidate in candidates {
-            if builder.gasLeft < TransactionGas.base { break }
-            do {
-                try builder.add(candidate.signed, sender: candidate.sender)
-            } catch {
-                switch error {
-                case .blockFull: continue
-                case .invalid(.nonceTooHigh): continue  // waits for the missing nonce
-                case .invalid: refused.append(candidate.signed.hash)
-                }
-            }
-        }
-        let executed = builder.finish()
+        let env = BlockEnvironment.child(of: head, rules: rules, timestamp: timestamp, coinbase: coinbase, proposer: proposer)
+        let executed = assemble(env, maxTransactions: maxTransactions, maxBytes: Int.max)
         do {
             try store.commit(block: Self.record(executed.block, receipts: executed.receipts), state: Self.changes(executed.diff))
         } catch {
@@ -174,7 +162,6 @@ public final class Chain: @unchecked Sendable {
         let header = executed.block.header
         headState.withLock { $0 = header }
         recent.record(header.number, header.hash)
-        if !refused.isEmpty { mempool.remove(refused) }
         _ = mempool.update(state: stateView, baseFee: rules.nextBaseFee(after: header))
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         let committed = CommittedBlock(block: executed.block, receipts: executed.receipts, buildSeconds: seconds)
@@ -240,9 +227,37 @@ public final class Chain: @unchecked Sendable {
         return senders
     }
 
+    /// Executes the next block from the mempool on `world` (not committed):
+    /// system calls, then pending transactions in fee order while gas and
+    /// `maxBytes` of transaction envelopes allow. Transactions that turn out
+    /// invalid leave the mempool.
+    func assemble(_ env: BlockEnvironment, maxTransactions: Int, maxBytes: Int) -> ExecutedBlock {
+        let candidates = mempool.reap(maxGas: env.gasLimit, baseFee: env.baseFee, maxCount: maxTransactions)
+        let builder = BlockBuilder(world: world, environment: env, rules: rules, hooks: hooks)
+        var refused: [Hash32] = []
+        var bytes = 0
+        for candidate in candidates {
+            if builder.gasLeft < TransactionGas.base { break }
+            let size = candidate.signed.encoded.count
+            if size > maxBytes - bytes { continue }
+            do {
+                try builder.add(candidate.signed, sender: candidate.sender)
+                bytes += size
+            } catch {
+                switch error {
+                case .blockFull: continue
+                case .invalid(.nonceTooHigh): continue  // waits for the missing nonce
+                case .invalid: refused.append(candidate.signed.hash)
+                }
+            }
+        }
+        if !refused.isEmpty { mempool.remove(refused) }
+        return builder.finish()
+    }
+
     /// Throws away the in-memory state and loads it again from the store.
     /// Returns a problem description if that fails too.
-    private func reloadState() -> String? {
+    func reloadState() -> String? {
         let fresh = WorldState(blockHashes: { [recent] in recent.hash(of: $0) })
         do { try Self.loadState(from: store, into: fresh) } catch { return error.description }
         world = fresh
@@ -277,10 +292,15 @@ public final class Chain: @unchecked Sendable {
     /// Runs a read-only call to a protocol contract on the latest state; its
     /// output, or nil when it fails.
     func protocolView(_ contract: Address, _ input: [UInt8]) -> [UInt8]? {
+        queue.sync { protocolViewOnQueue(contract, input) }
+    }
+
+    /// `protocolView` for callers already on `queue`.
+    func protocolViewOnQueue(_ contract: Address, _ input: [UInt8]) -> [UInt8]? {
         let call = ExecutableTransaction(sender: .zero, to: contract, nonce: 0, gasLimit: 10_000_000,
                                          value: .zero, data: input, accessList: [],
                                          maxFeePerGas: .zero, maxPriorityFeePerGas: .zero)
-        guard case .success(let outcome) = simulate(call), outcome.status == .success else { return nil }
+        guard case .success(let outcome) = simulateOnQueue(call), outcome.status == .success else { return nil }
         return outcome.output
     }
 

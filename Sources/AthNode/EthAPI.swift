@@ -9,6 +9,15 @@ import AthStorage
 import AthMempool
 import AthRPC
 
+/// What the consensus and P2P layer tells JSON-RPC.
+public protocol NetworkStatusSource: AnyObject, Sendable {
+    var peerCount: Int { get }
+    /// Where block sync started and the highest height a peer reported; nil when not syncing.
+    var syncProgress: (start: UInt64, target: UInt64)? { get }
+    /// The `ath_status` result.
+    func statusJSON() -> JSON
+}
+
 /// The eth_, net_ and web3_ JSON-RPC methods over a `Chain`.
 public final class EthAPI: RPCHandler, @unchecked Sendable {
     let chain: Chain
@@ -23,6 +32,9 @@ public final class EthAPI: RPCHandler, @unchecked Sendable {
     /// Gas cap for eth_call and eth_estimateGas when the call names none (geth's RPCGasCap).
     public static let callGasCap: UInt64 = 50_000_000
 
+    /// The consensus and peer-to-peer side, when the node runs one (ath_status, net_peerCount, eth_syncing).
+    nonisolated(unsafe) public var network: (any NetworkStatusSource)?
+
     public init(chain: Chain, clientVersion: String, onAdmitted: @escaping @Sendable (Hash32) -> Void = { _ in }) {
         self.chain = chain; self.clientVersion = clientVersion; self.onAdmitted = onAdmitted
     }
@@ -35,7 +47,7 @@ public final class EthAPI: RPCHandler, @unchecked Sendable {
         "eth_getBlockByNumber", "eth_getBlockByHash", "eth_getBlockTransactionCountByNumber",
         "eth_getBlockTransactionCountByHash", "eth_call", "eth_estimateGas", "eth_gasPrice",
         "eth_maxPriorityFeePerGas", "eth_feeHistory", "eth_getLogs", "eth_subscribe", "eth_unsubscribe",
-        "ath_validators",
+        "ath_validators", "ath_status",
     ]
 
     public func handle(method: String, params: JSON, context: RPCRequestContext) async throws(RPCError) -> JSON {
@@ -47,10 +59,13 @@ public final class EthAPI: RPCHandler, @unchecked Sendable {
             return RPCValue.hash(Keccak256.hash(try p.bytes(0)))
         case "net_version": return .string(String(chain.rules.chainID))
         case "net_listening": return .bool(true)
-        case "net_peerCount": return RPCValue.quantity(0)
+        case "net_peerCount": return RPCValue.quantity(UInt64(network?.peerCount ?? 0))
         case "eth_chainId": return RPCValue.quantity(chain.rules.chainID)
         case "eth_blockNumber": return RPCValue.quantity(chain.head.number)
-        case "eth_syncing": return .bool(false)
+        case "eth_syncing":
+            guard let sync = network?.syncProgress, sync.target > chain.head.number else { return .bool(false) }
+            return .object([("startingBlock", RPCValue.quantity(sync.start)), ("currentBlock", RPCValue.quantity(chain.head.number)),
+                             ("highestBlock", RPCValue.quantity(sync.target))])
         case "eth_accounts": return .array([])
         case "eth_getBalance":
             try p.require(count: 1...2)
@@ -129,6 +144,12 @@ public final class EthAPI: RPCHandler, @unchecked Sendable {
         case "ath_validators":
             try p.require(count: 0...0)
             return validatorsJSON()
+        case "ath_status":
+            try p.require(count: 0...0)
+            return network?.statusJSON() ?? .object([
+                ("chainId", RPCValue.quantity(chain.rules.chainID)), ("height", RPCValue.quantity(chain.head.number)),
+                ("head", RPCValue.hash(chain.head.hash)), ("syncing", .bool(false)), ("peers", .array([])),
+            ])
         default:
             throw RPCError(code: -32601, message: "the method \(method) does not exist/is not available")
         }

@@ -7,6 +7,8 @@ import AthTypes
 import AthExecution
 import AthMempool
 import AthRPC
+import AthConsensus
+import AthP2P
 
 /// How a running node makes blocks.
 public enum BlockProduction: Sendable, Equatable {
@@ -14,6 +16,8 @@ public enum BlockProduction: Sendable, Equatable {
     case interval(milliseconds: Int)
     /// A block as soon as transactions are waiting (dev chains).
     case instant
+    /// Blocks agreed by the validator set through BFT consensus with peers.
+    case consensus(ConsensusOptions)
 }
 
 /// Everything `Node` needs to start.
@@ -53,6 +57,10 @@ public final class Node: @unchecked Sendable {
     private let kickPending = Atomic<Bool>(false)
     private let stopped = Atomic<Bool>(false)
     private let lastBlockTime = Mutex<Double?>(nil)
+    /// Consensus and peers, in `.consensus` mode.
+    public private(set) var consensus: ConsensusDriver?
+    public private(set) var peers: PeerManager?
+    let validatorKey: Ed25519PrivateKey
 
     public init(options: NodeOptions, logger: Logger) throws(NodeError) {
         self.options = options
@@ -60,6 +68,7 @@ public final class Node: @unchecked Sendable {
         let genesis = try options.home.loadGenesis()
         let key = try options.home.loadValidatorKey()
         keyAddress = NodeHome.validatorAddress(key)
+        validatorKey = key
         consensusKey = Hash32(key.publicKey.bytes)!
         do {
             chain = try Chain(dataDirectory: options.home.dataDirectory, genesis: genesis,
@@ -82,6 +91,7 @@ public final class Node: @unchecked Sendable {
             guard let self else { return }
             self.hub.publishPendingTransaction(Hex.encode(hash.bytes))
             if self.options.production == .instant { self.kick() }
+            self.consensus?.gossipTransaction(hash)
         }
         registerMetrics()
         chain.onCommit { [weak self] committed in self?.announce(committed) }
@@ -106,6 +116,8 @@ public final class Node: @unchecked Sendable {
         logger.info("JSON-RPC listening", metadata: ["http": "http://\(c.rpcAddress):\(rpcPort)", "ws": "ws://\(c.rpcAddress):\(rpcPort)"])
         logger.info("metrics listening", metadata: ["url": "http://\(c.metricsAddress):\(metricsPort)/metrics"])
         switch options.production {
+        case .consensus(let consensusOptions):
+            try await startConsensus(consensusOptions)
         case .interval(let ms):
             let t = DispatchSource.makeTimerSource(queue: producerQueue)
             t.schedule(deadline: .now() + .milliseconds(ms), repeating: .milliseconds(ms), leeway: .milliseconds(5))
@@ -124,6 +136,8 @@ public final class Node: @unchecked Sendable {
         guard !stopped.exchange(true, ordering: .sequentiallyConsistent) else { return }
         timer?.cancel()
         producerQueue.sync {}
+        consensus?.stop()
+        await peers?.stop()
         await server?.stop()
         await metricsServer?.stop()
         logger.info("stopped", metadata: ["height": "\(chain.head.number)"])
@@ -154,6 +168,43 @@ public final class Node: @unchecked Sendable {
             stopped.store(true, ordering: .sequentiallyConsistent)
             timer?.cancel()
         }
+    }
+
+    /// Opens the P2P listener, dials the configured peers and starts the
+    /// consensus driver at the height after the head.
+    private func startConsensus(_ consensusOptions: ConsensusOptions) async throws(NodeError) {
+        let c = options.config
+        let driver = try ConsensusDriver(chain: chain, home: options.home, privateKey: validatorKey,
+                                         options: consensusOptions, logger: logger)
+        let nodeKey = try options.home.loadNodeKey()
+        var pc = PeerManagerConfig(networkName: "ath-\(chain.rules.chainID)-\(Hex.encode(chain.genesisHash.bytes.prefix(8), prefix: false))")
+        pc.listenHost = c.p2pAddress
+        pc.listenPort = c.p2pPort
+        pc.maxInbound = c.maxInboundPeers
+        pc.maxOutbound = c.maxOutboundPeers
+        pc.pex = c.pex
+        // Validators must find each other again within seconds of a network heal.
+        pc.dialBackoffMax = .seconds(2)
+        if c.p2pAddress != "0.0.0.0" && c.p2pAddress != "::" { pc.externalHost = c.p2pAddress }
+        do {
+            pc.persistentPeers = try PeerAddress.parseList(c.persistentPeers)
+            pc.seeds = try PeerAddress.parseList(c.seeds)
+        } catch {
+            throw NodeError("config: p2p peers: \(error)")
+        }
+        let manager = PeerManager(nodeKey: nodeKey, config: pc, logger: logger,
+                                  onMessage: { [driver] peer, channel, bytes in driver.receive(from: peer, channel: channel, bytes) },
+                                  onPeerConnected: { [driver] peer in driver.peerConnected(peer) },
+                                  onPeerDisconnected: { [driver] peer in driver.peerDisconnected(peer) })
+        do { try await manager.start() } catch {
+            throw NodeError("cannot start P2P on \(c.p2pAddress):\(c.p2pPort): \(error)")
+        }
+        consensus = driver
+        peers = manager
+        api.network = driver
+        logger.info("P2P listening", metadata: ["address": "\(c.p2pAddress):\(manager.listenPort ?? c.p2pPort)",
+                                                "node_id": "\(manager.nodeID)", "persistent_peers": "\(pc.persistentPeers.count)"])
+        driver.start(peers: manager)
     }
 
     /// Logs the validator set when Staking starts a new epoch.

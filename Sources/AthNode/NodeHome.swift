@@ -122,9 +122,24 @@ public struct NodeConfig: Sendable, Equatable {
     public var rpcPort = 8545
     public var metricsAddress = "127.0.0.1"
     public var metricsPort = 9615
+    public var p2pAddress = "0.0.0.0"
     public var p2pPort = 26656
-    /// Milliseconds between blocks.
+    /// Peers always dialled and redialled: "nodeid@host:port", comma-separated.
+    public var persistentPeers = ""
+    /// Peers dialled for addresses only (peer exchange): "nodeid@host:port", comma-separated.
+    public var seeds = ""
+    public var maxInboundPeers = 40
+    public var maxOutboundPeers = 10
+    /// Peer exchange: ask peers for addresses and share ours.
+    public var pex = true
+    /// Milliseconds between blocks: the consensus commit timeout (the pause
+    /// after a block is final before the next height starts).
     public var blockIntervalMs = 1000
+    public var timeoutProposeMs = 3000
+    public var timeoutPrevoteMs = 1000
+    public var timeoutPrecommitMs = 1000
+    /// Added to each round timeout per round.
+    public var timeoutDeltaMs = 500
     public var logFormat = "text"
     public var logLevel = "info"
 
@@ -145,11 +160,26 @@ public struct NodeConfig: Sendable, Equatable {
         port = \(metricsPort)
 
         [p2p]
+        # Peer-to-peer TCP (authenticated, encrypted).
+        address = "\(p2pAddress)"
         port = \(p2pPort)
+        # Always-connected peers and address seeds: "nodeid@host:port", comma-separated.
+        persistent_peers = "\(persistentPeers)"
+        seeds = "\(seeds)"
+        max_inbound = \(maxInboundPeers)
+        max_outbound = \(maxOutboundPeers)
+        pex = \(pex)
 
         [block]
-        # Milliseconds between blocks.
+        # Milliseconds between blocks (the consensus commit timeout).
         interval_ms = \(blockIntervalMs)
+
+        [consensus]
+        # Round timeouts in milliseconds; each grows by delta_ms per round.
+        timeout_propose_ms = \(timeoutProposeMs)
+        timeout_prevote_ms = \(timeoutPrevoteMs)
+        timeout_precommit_ms = \(timeoutPrecommitMs)
+        timeout_delta_ms = \(timeoutDeltaMs)
 
         [log]
         # text or json
@@ -192,8 +222,20 @@ public struct NodeConfig: Sendable, Equatable {
             case ("rpc", "port"): rpcPort = try int(0...65535)
             case ("metrics", "address"): metricsAddress = try str()
             case ("metrics", "port"): metricsPort = try int(0...65535)
+            case ("p2p", "address"): p2pAddress = try str()
             case ("p2p", "port"): p2pPort = try int(0...65535)
+            case ("p2p", "persistent_peers"): persistentPeers = try str()
+            case ("p2p", "seeds"): seeds = try str()
+            case ("p2p", "max_inbound"): maxInboundPeers = try int(0...10_000)
+            case ("p2p", "max_outbound"): maxOutboundPeers = try int(0...1_000)
+            case ("p2p", "pex"):
+                guard value == "true" || value == "false" else { throw NodeError("line \(i + 1): p2p.pex must be true or false") }
+                pex = value == "true"
             case ("block", "interval_ms"): blockIntervalMs = try int(10...3_600_000)
+            case ("consensus", "timeout_propose_ms"): timeoutProposeMs = try int(10...600_000)
+            case ("consensus", "timeout_prevote_ms"): timeoutPrevoteMs = try int(10...600_000)
+            case ("consensus", "timeout_precommit_ms"): timeoutPrecommitMs = try int(10...600_000)
+            case ("consensus", "timeout_delta_ms"): timeoutDeltaMs = try int(0...600_000)
             case ("log", "format"):
                 logFormat = try str()
                 guard ["text", "json"].contains(logFormat) else { throw NodeError("line \(i + 1): log.format must be text or json") }

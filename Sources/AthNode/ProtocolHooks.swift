@@ -51,17 +51,28 @@ public struct ProtocolHooks: SystemHooks {
             if minted.status != .success { failed("Staking.mintReward", minted, calls) }
         }
         guard calls.hasCode(ProtocolContracts.slashing) else { return }
+        // Double-sign evidence the block includes (verified by consensus
+        // before the block was accepted): slash and ban, once per evidence.
+        for e in calls.evidence {
+            let slashed = calls.call(ProtocolContracts.slashing, input: ProtocolABI.slashDoubleSign(e.validator, e.height, e.evidenceHash))
+            if slashed.status != .success { failed("Slashing.slashDoubleSign", slashed, calls) }
+        }
+        let accountsSigned: (([ValidatorEntry]) -> [Bool])?
+        switch calls.signers {
+        case .none: accountsSigned = nil
+        // One process proposes and commits every block on a dev chain: the
+        // proposer is the only validator whose signature counts.
+        case .proposerOnly: accountsSigned = { set in set.map { $0.account == calls.proposer } }
+        case .keys(let keys): accountsSigned = { set in set.map { keys.contains($0.consensusKey) } }
+        }
+        guard let accountsSigned else { return }
         let set = calls.call(ProtocolContracts.staking, input: ProtocolABI.epochValidatorSet)
         guard set.status == .success, let validators = ProtocolABI.decodeValidatorSet(set.output) else {
             return failed("Staking.epochValidatorSet", set, calls)
         }
         guard !validators.isEmpty else { return }
-        // One process proposes and commits every block until the BFT
-        // milestone: the proposer is the only validator whose signature the
-        // block's commit can carry.
-        let accounts = validators.map(\.account)
-        let signed = accounts.map { $0 == calls.proposer }
-        let recorded = calls.call(ProtocolContracts.slashing, input: ProtocolABI.recordSignatures(accounts, signed))
+        let recorded = calls.call(ProtocolContracts.slashing,
+                                  input: ProtocolABI.recordSignatures(validators.map(\.account), accountsSigned(validators)))
         if recorded.status != .success { failed("Slashing.recordSignatures", recorded, calls) }
     }
 
@@ -92,6 +103,12 @@ public enum ProtocolABI {
     static let mintRewardSelector = selector("mintReward(address,uint256)")
     static let recordSignaturesSelector = selector("recordSignatures(address[],bool[])")
     static let keyOwnerSelector = selector("keyOwner(bytes32)")
+    static let slashDoubleSignSelector = selector("slashDoubleSign(address,uint256,bytes32)")
+
+    /// `slashDoubleSign(address validator, uint256 infractionBlock, bytes32 evidenceHash)`.
+    public static func slashDoubleSign(_ validator: Address, _ height: UInt64, _ evidenceHash: Hash32) -> [UInt8] {
+        slashDoubleSignSelector + word(validator) + word(UInt256(height)) + evidenceHash.bytes
+    }
 
     public static func mintReward(_ proposer: Address, _ amount: UInt256) -> [UInt8] {
         mintRewardSelector + word(proposer) + word(amount)

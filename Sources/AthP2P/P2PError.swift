@@ -48,6 +48,23 @@ public enum P2PError: Error, Equatable, Sendable, CustomStringConvertible {
     case alreadyStarted
     /// The socket failed underneath the connection.
     case ioError(reason: String)
+    /// A peer address has no "nodeid@" part.
+    case peerAddressMissingNodeID(address: String)
+    /// A peer address's node id is not 40 hex digits.
+    case peerAddressInvalidNodeID(address: String, reason: HexError)
+    /// A peer address has no ":port" after the host.
+    case peerAddressMissingPort(address: String)
+    /// A peer address's port is not a number in 1...65535.
+    case peerAddressInvalidPort(address: String, port: String)
+    /// A peer address's host is empty, too long, has characters no host name
+    /// or IP address has, or is an IPv6 address without brackets.
+    case peerAddressInvalidHost(address: String, host: String)
+    /// A peer sent a message on a channel number that no `P2PChannel` names.
+    case unknownChannel(UInt8)
+    /// A peer-exchange message broke the encoding rules or its bounds.
+    case malformedPEXMessage(reason: String)
+    /// A peer sent more peer-exchange messages than the limit per window.
+    case pexFlood(messages: Int, limit: Int, seconds: Int)
 
     public var description: String {
         switch self {
@@ -95,6 +112,23 @@ public enum P2PError: Error, Equatable, Sendable, CustomStringConvertible {
             return "P2P listener already started"
         case .ioError(let reason):
             return "connection failed: \(reason)"
+        case .peerAddressMissingNodeID(let address):
+            return "peer address \"\(address)\" has no node id: expected nodeid@host:port"
+        case .peerAddressInvalidNodeID(let address, let reason):
+            return "peer address \"\(address)\" has an invalid node id (\(reason)): expected 40 hex digits before the @"
+        case .peerAddressMissingPort(let address):
+            return "peer address \"\(address)\" has no port: expected nodeid@host:port"
+        case .peerAddressInvalidPort(let address, let port):
+            return "peer address \"\(address)\" has an invalid port \"\(port)\": expected a number in 1...65535"
+        case .peerAddressInvalidHost(let address, let host):
+            return "peer address \"\(address)\" has an invalid host \"\(host)\": expected a host name or an IPv4 address, "
+                + "or an IPv6 address in brackets, of at most \(PeerAddress.maxHostBytes) characters"
+        case .unknownChannel(let number):
+            return "peer sent a message on unknown channel \(number)"
+        case .malformedPEXMessage(let reason):
+            return "peer sent a malformed peer-exchange message: \(reason)"
+        case .pexFlood(let messages, let limit, let seconds):
+            return "peer sent \(messages) peer-exchange messages within \(seconds) s, more than the limit of \(limit)"
         }
     }
 }

@@ -9,7 +9,7 @@ struct Ath: ParsableCommand {
         subcommands: [Keys.self, Tx.self, EVMCommand.self, Conformance.self, Balance.self, Send.self,
                       BlockCommand.self, ReceiptCommand.self, Deploy.self, CallCommand.self, LogsCommand.self,
                       StakeCommand.self, DelegateCommand.self, UnbondCommand.self, WithdrawCommand.self, UnjailCommand.self,
-                      RewardsCommand.self, EscrowCommand.self, LeaseCommand.self, GovCommand.self, ParamsCommand.self]
+                      RewardsCommand.self, EscrowCommand.self, LeaseCommand.self, GovCommand.self, ParamsCommand.self, StatusCommand.self]
     )
 }
 

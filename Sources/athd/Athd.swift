@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import AthPrimitives
 import AthNode
+import AthConsensus
 
 /// The node executable: `athd init`, `athd start`, `athd dev`.
 @main
@@ -13,7 +14,7 @@ struct Athd: AsyncParsableCommand {
         abstract: "The ATH compute chain node.",
         discussion: "Keys, signing, queries and conformance suites are in `ath`.",
         version: version,
-        subcommands: [Dev.self, Init.self, Start.self, Export.self, Import.self, Version.self]
+        subcommands: [Dev.self, Init.self, Start.self, Testnet.self, Export.self, Import.self, Version.self]
     )
 
     static var clientVersion: String { "athd/v\(version)/linux-\(machine())/swift6" }
@@ -137,9 +138,14 @@ extension Athd {
 
     struct Start: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run a node from its home directory (single validator until BFT consensus lands).")
+            abstract: "Run a node from its home directory: BFT consensus with the validator set in Staking, peers over P2P.",
+            discussion: "The node validates when its validator key is in the set, and follows the chain (block sync, gossip) otherwise.")
         @Option(help: "Home directory (default $ATH_HOME or ~/.ath).") var home: String?
-        @Option(help: "Milliseconds between blocks (overrides config).") var blockTimeMs: Int?
+        @Option(help: "Milliseconds between blocks, the consensus commit timeout (overrides config).") var blockTimeMs: Int?
+        @Option(help: "P2P port; 0 picks a free one (overrides config).") var p2pPort: Int?
+        @Option(help: "Peers to keep connected, nodeid@host:port comma-separated (overrides config).") var persistentPeers: String?
+        @Flag(help: .hidden) var doubleSignForTesting = false
+        @Option(help: .hidden) var recordVotes: String?
         @OptionGroup var run: RunOptions
 
         func run() async throws {
@@ -154,8 +160,27 @@ extension Athd {
                 throw ExitCode(1)
             }
             try run.apply(to: &config)
-            if let blockTimeMs { config.blockIntervalMs = blockTimeMs }
-            try await runNode(home: h, config: config, production: .interval(milliseconds: config.blockIntervalMs))
+            if let blockTimeMs {
+                guard (10...3_600_000).contains(blockTimeMs) else { throw ValidationError("--block-time-ms must lie in 10...3600000") }
+                config.blockIntervalMs = blockTimeMs
+            }
+            if let p2pPort {
+                guard (0...65535).contains(p2pPort) else { throw ValidationError("--p2p-port must lie in 0...65535") }
+                config.p2pPort = p2pPort
+            }
+            if let persistentPeers { config.persistentPeers = persistentPeers }
+            var cc = ConsensusConfig()
+            cc.timeoutPropose = UInt64(config.timeoutProposeMs)
+            cc.timeoutPrevote = UInt64(config.timeoutPrevoteMs)
+            cc.timeoutPrecommit = UInt64(config.timeoutPrecommitMs)
+            cc.timeoutProposeDelta = UInt64(config.timeoutDeltaMs)
+            cc.timeoutPrevoteDelta = UInt64(config.timeoutDeltaMs)
+            cc.timeoutPrecommitDelta = UInt64(config.timeoutDeltaMs)
+            cc.timeoutCommit = UInt64(config.blockIntervalMs)
+            var options = ConsensusOptions(config: cc)
+            options.doubleSignForTesting = doubleSignForTesting
+            options.recordVotesPath = recordVotes
+            try await runNode(home: h, config: config, production: .consensus(options))
         }
     }
 
