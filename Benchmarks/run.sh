@@ -8,7 +8,10 @@
 # Builds the C yardstick with `cc -O2` against libsecp256k1 (pkg-config) in a
 # temporary folder. Sizes: ROUNDS, RECOVER_N, KECCAK_SMALL_N, KECCAK_LARGE_N,
 # ADMISSION_N, IMPORT_BLOCKS. With ATHD set to the athd binary, also measures
-# the dev node's throughput under a raw-transaction load (Benchmarks/node_load.py).
+# the dev node's throughput under a raw-transaction load (Benchmarks/node_load.py)
+# and a 4-validator network's throughput and finality (Benchmarks/network_bench.py;
+# NETWORK_SENDERS, NETWORK_PER_SENDER). Gossip: GOSSIP_ROUNDS of a 1 MiB message
+# to 8 P2P peers against the plain C loopback fan-out (loopback_fanout.c).
 # Exits 1 when a ratio is below its goal.
 set -euo pipefail
 
@@ -31,6 +34,8 @@ trap 'rm -rf "$work"' EXIT
 
 # shellcheck disable=SC2046  # pkg-config output is a list of flags
 cc -O2 -o "$work/secp256k1_recover" "$here/secp256k1_recover.c" $(pkg-config --cflags --libs libsecp256k1) -lpthread
+cc -O2 -o "$work/loopback_fanout" "$here/loopback_fanout.c" -lpthread
+gossip_rounds=${GOSSIP_ROUNDS:-20}
 "$athbench" secp256k1-vectors "$recover_n" "$work/recover.bin"
 "$athbench" admission-vectors "$admission_n" "$work/admission.bin"
 
@@ -44,7 +49,7 @@ max() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || b + 0 > a + 0) ? b : 
 # The machine is shared, so each pair runs ROUNDS times, alternating ours and
 # theirs, and keeps each side's best figure.
 recover_ours="" recover_c="" small_ours="" small_py="" large_ours="" large_py=""
-admit_ours="" admit_c="" import_ours="" import_raw=""
+admit_ours="" admit_c="" import_ours="" import_raw="" gossip_ours="" gossip_c=""
 for _ in $(seq "$rounds"); do
     ours=$("$athbench" secp256k1-recover "$recover_n" "$work/recover.bin")
     theirs=$("$work/secp256k1_recover" "$work/recover.bin" "$recover_n")
@@ -65,6 +70,8 @@ for _ in $(seq "$rounds"); do
     imp=$("$athbench" block-import "$import_blocks" 1000)
     import_ours=$(min "$import_ours" "$(field ms "$imp")")
     import_raw=$(min "$import_raw" "$(field raw_ms "$imp")")
+    gossip_ours=$(min "$gossip_ours" "$(field best_ms "$("$athbench" gossip 1048576 8 "$gossip_rounds")")")
+    gossip_c=$(min "$gossip_c" "$(field best_ms "$("$work/loopback_fanout" 1048576 8 "$gossip_rounds")")")
 done
 
 status=0
@@ -83,9 +90,16 @@ printf '%-34s %14s %14s %-6s %6s %6s\n' "keccak256 32 B (vs pycryptodome)" "$sma
     "$(ratio "$small_py" "$small_ours")" "-"
 row "tx admission, 2 threads (vs C)" "$admit_ours" "$admit_c" ns/tx "$(ratio "$admit_c" "$admit_ours")" 0.7
 row "import 1000-transfer blocks (vs raw)" "$import_ours" "$import_raw" ms "$(ratio "$import_raw" "$import_ours")" 0.5
+row "1 MiB block to 8 P2P peers (vs C)" "$gossip_ours" "$gossip_c" ms "$(ratio "$gossip_c" "$gossip_ours")" 0.33
 if [[ -n "${ATHD:-}" ]]; then
     load=$("$python" "$here/node_load.py" "$ATHD")
     printf '%-34s %14s %14s %-6s\n' "athd dev raw-tx load" "$(field tx_per_s "$load")" "-" tx/s
     echo "  ($load)"
+    net=$("$python" "$here/network_bench.py" "$ATHD" --senders "${NETWORK_SENDERS:-200}" --per-sender "${NETWORK_PER_SENDER:-50}")
+    tps=$(field tx_per_s "$net") median=$(field finality_median_ms "$net")
+    row "4-validator network transfers" "$tps" "2000" tx/s "$(ratio "$tps" 2000)" 1.0
+    row "finality median (goal < 1500 ms)" "$median" "1500" ms "$(ratio 1500 "$median")" 1.0
+    printf '%-34s %14s\n' "finality p99" "$(field finality_p99_ms "$net") ms"
+    echo "  ($net)"
 fi
 exit $status

@@ -73,6 +73,7 @@ while [ "$STOP" -eq 0 ]; do
     if ! alive "${PIDS[$i]}"; then
       echo "devnet: node$i exited early; the end of $DIR/node$i.log:" >&2
       tail -n 20 "$DIR/node$i.log" >&2 || true
+      grep -m 3 -E 'Fatal error|crashed|CRITICAL' "$DIR/node$i.log" >&2 || true
       STOP=2
     fi
   done
@@ -98,10 +99,10 @@ done
 echo "devnet: final heights"
 for ((i = 0; i < VALIDATORS; i++)); do
   log="$DIR/node$i.log"
-  height="$(grep -E ' stopped ' "$log" 2>/dev/null | tail -n 1 | sed -nE 's/.*height=([0-9]+).*/\1/p')"
+  height="$(grep -E ' stopped ' "$log" 2>/dev/null | tail -n 1 | sed -nE 's/.*height=([0-9]+).*/\1/p' || true)"
   how="clean stop"
   if [ -z "$height" ]; then
-    height="$(grep -E 'block committed' "$log" 2>/dev/null | tail -n 1 | sed -nE 's/.*number=([0-9]+).*/\1/p')"
+    height="$(grep -E 'block committed' "$log" 2>/dev/null | tail -n 1 | sed -nE 's/.*number=([0-9]+).*/\1/p' || true)"
     how="last block logged, no clean stop"
   fi
   echo "  node$i  ${height:-unknown}  (${how})"

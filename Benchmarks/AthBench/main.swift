@@ -4,6 +4,7 @@
 //   athbench keccak SIZE N                 hash a SIZE-byte buffer N times per repetition
 //   athbench secp256k1-vectors N FILE      write N deterministic recovery inputs to FILE
 //   athbench secp256k1-recover N [FILE]    recover N public keys per repetition
+//   athbench gossip SIZE PEERS ROUNDS      send a SIZE-byte message to PEERS P2P peers (GossipBench.swift)
 //
 // Each prints one line of `key=value` fields; the figure is the best of
 // `repetitions` timed passes after one warm-up pass.
@@ -146,7 +147,9 @@ case "admission":
     admission(count: integer(1, "N"), threads: integer(2, "THREADS"))
 case "block-import":
     blockImport(blocks: integer(1, "BLOCKS"), perBlock: integer(2, "TXS"))
+case "gossip":
+    gossipBench(size: integer(1, "SIZE"), peerCount: integer(2, "PEERS"), rounds: integer(3, "ROUNDS"))
 default:
     fail("usage: athbench keccak SIZE N | secp256k1-vectors N FILE | secp256k1-recover N [FILE] | " +
-         "admission-vectors N FILE | admission N THREADS | block-import BLOCKS TXS")
+         "admission-vectors N FILE | admission N THREADS | block-import BLOCKS TXS | gossip SIZE PEERS ROUNDS")
 }

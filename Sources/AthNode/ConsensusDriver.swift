@@ -126,8 +126,14 @@ public final class ConsensusDriver: @unchecked Sendable {
 
     /// Starts consensus at the height after the head, replaying this
     /// height's logged messages, and the periodic gossip and sync ticks.
-    public func start(peers: PeerManager) {
+    /// Hands the driver its peer manager; call before the manager starts,
+    /// so every callback finds it.
+    public func attach(peers: PeerManager) {
         self.peers = peers
+    }
+
+    public func start() {
+        precondition(peers != nil, "ConsensusDriver.attach(peers:) comes first")
         queue.async { [self] in
             let h = chain.head.number + 1
             let set = state.validators

@@ -170,6 +170,12 @@ public final class Node: @unchecked Sendable {
         }
     }
 
+    /// The network name bound into every P2P handshake: nodes of another
+    /// chain id or genesis never authenticate each other.
+    public static func networkName(chainID: UInt64, genesisHash: Hash32) -> String {
+        "ath-\(chainID)-\(Hex.encode(genesisHash.bytes.prefix(8), prefix: false))"
+    }
+
     /// Opens the P2P listener, dials the configured peers and starts the
     /// consensus driver at the height after the head.
     private func startConsensus(_ consensusOptions: ConsensusOptions) async throws(NodeError) {
@@ -177,7 +183,7 @@ public final class Node: @unchecked Sendable {
         let driver = try ConsensusDriver(chain: chain, home: options.home, privateKey: validatorKey,
                                          options: consensusOptions, logger: logger)
         let nodeKey = try options.home.loadNodeKey()
-        var pc = PeerManagerConfig(networkName: "ath-\(chain.rules.chainID)-\(Hex.encode(chain.genesisHash.bytes.prefix(8), prefix: false))")
+        var pc = PeerManagerConfig(networkName: Self.networkName(chainID: chain.rules.chainID, genesisHash: chain.genesisHash))
         pc.listenHost = c.p2pAddress
         pc.listenPort = c.p2pPort
         pc.maxInbound = c.maxInboundPeers
@@ -196,6 +202,8 @@ public final class Node: @unchecked Sendable {
                                   onMessage: { [driver] peer, channel, bytes in driver.receive(from: peer, channel: channel, bytes) },
                                   onPeerConnected: { [driver] peer in driver.peerConnected(peer) },
                                   onPeerDisconnected: { [driver] peer in driver.peerDisconnected(peer) })
+        // The driver holds the manager before any peer can connect.
+        driver.attach(peers: manager)
         do { try await manager.start() } catch {
             throw NodeError("cannot start P2P on \(c.p2pAddress):\(c.p2pPort): \(error)")
         }
@@ -204,7 +212,7 @@ public final class Node: @unchecked Sendable {
         api.network = driver
         logger.info("P2P listening", metadata: ["address": "\(c.p2pAddress):\(manager.listenPort ?? c.p2pPort)",
                                                 "node_id": "\(manager.nodeID)", "persistent_peers": "\(pc.persistentPeers.count)"])
-        driver.start(peers: manager)
+        driver.start()
     }
 
     /// Logs the validator set when Staking starts a new epoch.

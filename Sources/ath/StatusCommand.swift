@@ -53,7 +53,7 @@ struct StatusCommand: ParsableCommand {
         let peers = s["peers"]?.arrayValue ?? []
         rows.append(("peers", s["peers"] == nil ? "-" : String(peers.count)))
         var out = ""
-        let width = (rows.map(\.0.count).max() ?? 0) + 2
+        let width = ((rows.map(\.0) + ["validators"]).map(\.count).max() ?? 0) + 2
         for (label, value) in rows { out += (label + ":").padding(toLength: width, withPad: " ", startingAt: 0) + value + "\n" }
         out += table(peers.map { p in
             [p["id"]?.stringValue ?? "-", p["address"]?.stringValue ?? "-",
@@ -82,7 +82,8 @@ struct StatusCommand: ParsableCommand {
     }
 
     static func thisNode(_ v: JSON?) -> String {
-        guard let v, v.objectValue != nil else { return "not a validator" }
+        guard let v else { return "-" }
+        guard v.objectValue != nil else { return "not a validator" }
         let address = v["address"].flatMap { $0.isNull ? nil : NodeFormat.address($0) }
         let key = v["publicKey"]?.stringValue
         switch v["inSet"]?.boolValue {

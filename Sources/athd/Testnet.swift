@@ -34,22 +34,27 @@ struct Testnet: ParsableCommand {
         var account: Address?
     }
 
-    func validate() throws {
-        guard (1...64).contains(validators) else { throw ValidationError("--validators must lie in 1...64") }
-        guard (0...16).contains(nonValidators) else { throw ValidationError("--non-validators must lie in 0...16") }
-        guard chainId > 0 else { throw ValidationError("--chain-id must be positive") }
-        guard (10...3_600_000).contains(blockTimeMs) else { throw ValidationError("--block-time-ms must lie in 10...3600000") }
+    /// The options' bounds; a refusal exits 1 like every other refusal here.
+    func check() throws(NodeError) {
+        guard (1...64).contains(validators) else { throw NodeError("--validators must lie in 1...64, not \(validators)") }
+        guard (0...16).contains(nonValidators) else { throw NodeError("--non-validators must lie in 0...16, not \(nonValidators)") }
+        guard chainId > 0 else { throw NodeError("--chain-id must be positive") }
+        guard (10...3_600_000).contains(blockTimeMs) else { throw NodeError("--block-time-ms must lie in 10...3600000, not \(blockTimeMs)") }
+        guard startingPort >= 1, startingPort <= 65535 else { throw NodeError("--starting-port must lie in 1...65535, not \(startingPort)") }
         let last = startingPort + 10 * (validators + nonValidators - 1) + 2
-        guard startingPort >= 1, last <= 65535 else {
-            throw ValidationError("--starting-port \(startingPort) puts the last node's ports at \(last), past 65535")
+        guard last <= 65535 else {
+            throw NodeError("--starting-port \(startingPort) puts node\(validators + nonValidators - 1)'s metrics port at \(last), past 65535")
         }
         guard !host.isEmpty, !host.contains(where: { $0.isWhitespace || $0 == "@" || $0 == "," || $0 == "\"" }) else {
-            throw ValidationError("--host must be a host name or IP address")
+            throw NodeError("--host \"\(host)\" is not a host name or IP address")
         }
     }
 
     func run() throws {
-        do { try write() } catch {
+        do {
+            try check()
+            try write()
+        } catch {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
             throw ExitCode(1)
         }
@@ -138,6 +143,7 @@ struct Testnet: ParsableCommand {
             The ten dev accounts of `athd dev` are funded here too (10,000 ATH each, well-known keys).
 
             Start each node (one terminal each, or in the background):
+
 
             """
         for m in members { out += "  athd start --home \(m.home.root)\n" }

@@ -60,11 +60,11 @@ struct TestnetGenesisTests {
             #expect(entry.consensusKey == v.consensusKey)
             #expect(entry.power == UInt256(1000) &* Self.ath)
             #expect(chain.stakingAccount(consensusKey: v.consensusKey) == v.account)
-            #expect(chain.balance(of: v.account) == TestnetGenesis.validatorFunding)
+            #expect((chain.store.account(v.account)?.balance ?? .zero) == TestnetGenesis.validatorFunding)
         }
         // The devnet's operator (500 ATH) and checkers (3 × 100 ATH) stay.
-        #expect(chain.balance(of: ProtocolContracts.staking) == UInt256(4_800) &* Self.ath)
-        for dev in DevChain.accounts() { #expect(chain.balance(of: dev.address) == UInt256(10_000) &* Self.ath) }
+        #expect((chain.store.account(ProtocolContracts.staking)?.balance ?? .zero) == UInt256(4_800) &* Self.ath)
+        for dev in DevChain.accounts() { #expect((chain.store.account(dev.address)?.balance ?? .zero) == UInt256(10_000) &* Self.ath) }
     }
 
     @Test func refusesBadValidatorLists() {

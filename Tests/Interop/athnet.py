@@ -8,6 +8,7 @@ that a test can cut the network (`Partition`). `NetNode` runs one
 Everything here is bounded in time, and `Testnet.close()` stops every
 process and proxy (the `make_net` fixture calls it even when a test fails).
 """
+import contextlib
 import json
 import os
 import random
@@ -19,8 +20,6 @@ import threading
 import time
 import urllib.error
 import urllib.request
-
-import pytest
 
 CHAIN_ID = 7332
 ATH = 10**18
@@ -288,7 +287,7 @@ class NetNode:
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 self._close_log()
-                raise RuntimeError(f"{self} exited with {self.proc.returncode}: {self.log()[-3000:]}")
+                raise RuntimeError(f"{self} exited with {self.proc.returncode}: {self.crash_excerpt()}")
             try:
                 self.node_id = self.rpc("ath_status", timeout=1)["nodeId"]
                 return self
@@ -358,6 +357,22 @@ class NetNode:
                 return f.read()
         except FileNotFoundError:
             return ""
+
+    def crash_excerpt(self, chars=3000):
+        """The crash report of a node that died (its first line and the
+        crashed thread's frames), else the log's tail."""
+        text = self.log()
+        start = text.rfind("==== start")
+        text = text[start:] if start >= 0 else text
+        i = text.find("*** Program crashed")
+        j = text.find(" crashed:\n", i if i >= 0 else 0)
+        if i < 0 or j < 0:
+            return text[-chars:]
+        thread = text[text.rfind("\n", 0, j) + 1:]
+        end = thread.find("\n\n", thread.find("crashed:\n") + 10)
+        before = text[:text.rfind("\n", 0, i)]
+        return (text[i: text.find("\n", i)] + "\n" + thread[:end if end > 0 else 1500]
+                + "\nlast log lines before the crash:\n" + "\n".join(before.strip().splitlines()[-4:]))
 
     def log_messages(self):
         """The `msg` of each JSON log line, with its fields (dicts)."""
@@ -484,20 +499,23 @@ class Testnet:
         return "\n".join(f"--- {n} ---\n{n.log()[-chars:]}" for n in self.nodes)
 
 
-@pytest.fixture
-def make_net(athd_bin, tmp_path):
-    """make_net(**kwargs) -> Testnet in tmp_path/net<k>; every network made
-    is closed at teardown, whatever happened."""
+@contextlib.contextmanager
+def networks(athd, directory):
+    """`with networks(athd, dir) as make:` make(**kwargs) -> a Testnet in
+    dir/net<k>; every network made is closed on the way out, whatever
+    happened (the test modules' `make_net` fixture)."""
     made = []
 
     def make(**kwargs):
-        net = Testnet(athd_bin, tmp_path / f"net{len(made)}", **kwargs)
+        net = Testnet(athd, os.path.join(str(directory), f"net{len(made)}"), **kwargs)
         made.append(net)
         return net
 
-    yield make
-    for net in made:
-        net.close()
+    try:
+        yield make
+    finally:
+        for net in made:
+            net.close()
 
 
 # ------------------------------------------------------------------ transactions and contracts

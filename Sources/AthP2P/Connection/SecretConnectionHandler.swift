@@ -7,8 +7,12 @@ import NIOCore
 /// `Frame`). Any protocol violation records a `P2PError` in `closeReason`
 /// and closes the channel; hostile bytes never trap.
 ///
-/// Memory: inbound bytes are buffered only up to one frame, whose announced
-/// length is checked against `P2PConfig.maxFrameBytes` before waiting for it.
+/// Memory: a frame's announced length is checked against
+/// `P2PConfig.maxFrameBytes` as soon as its 4-byte header is here. After the
+/// handshake a frame is then decrypted as its bytes arrive, straight into its
+/// message (`IncomingFrame`), which is delivered once the tag verifies; at
+/// most one frame is held, once. Outgoing frames are encrypted straight from
+/// the message into the buffer written to the socket.
 final class SecretConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = PeerMessage
@@ -27,7 +31,10 @@ final class SecretConnectionHandler: ChannelDuplexHandler {
     private var transcript = Hash32.zero
     private var sealer: FrameSealer?
     private var opener: FrameOpener?
+    /// Bytes not yet consumed: handshake messages, and frame headers.
     private var inbound = ByteBuffer()
+    /// The frame whose header has arrived but not all of its bytes.
+    private var incoming: IncomingFrame?
     private var handshakeTimer: Scheduled<Void>?
     private var handshakeSettled = false
 
@@ -55,6 +62,7 @@ final class SecretConnectionHandler: ChannelDuplexHandler {
         phase = .closed
         settleHandshake(.failure(closeReason.withLock { $0 } ?? .connectionClosed))
         inbound = ByteBuffer()
+        incoming = nil
         context.fireChannelInactive()
     }
 
@@ -76,8 +84,11 @@ final class SecretConnectionHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard phase != .closed else { return }
         var bytes = unwrapInboundIn(data)
-        inbound.writeBuffer(&bytes)
         do {
+            // The frame under way takes its bytes straight from the socket's buffer.
+            if incoming != nil { try continueFrame(from: &bytes, context: context) }
+            guard phase != .closed else { return }
+            inbound.writeBuffer(&bytes)
             try process(context: context)
         } catch {
             fail(context: context, error)
@@ -108,14 +119,11 @@ final class SecretConnectionHandler: ChannelDuplexHandler {
             promise?.fail(P2PError.messageTooLarge(got: message.message.count, limit: config.maxMessageBytes))
             return
         }
-        var plaintext = [UInt8]()
-        plaintext.reserveCapacity(message.message.count + 1)
-        plaintext.append(message.channel)
-        plaintext.append(contentsOf: message.message)
+        var frame = context.channel.allocator.buffer(capacity: Frame.headerCount + 1 + message.message.count + Frame.tagCount)
         do {
-            let frame = try sealer.seal(plaintext)
+            try sealer.seal(channel: message.channel, message: message.message, into: &frame)
             self.sealer = sealer
-            context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: frame)), promise: promise)
+            context.write(wrapOutboundOut(frame), promise: promise)
         } catch {
             promise?.fail(error)
             fail(context: context, error)
@@ -148,8 +156,8 @@ final class SecretConnectionHandler: ChannelDuplexHandler {
                 context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: auth)), promise: nil)
             case .awaitingAuth:
                 let size = AuthMessage.byteCount + Frame.tagCount
-                guard let sealed = try takeFrame(minimum: size, maximum: size), var opener else { return }
-                let plaintext = try opener.open(sealed)
+                guard let sealedCount = try completeFrame(minimum: size, maximum: size), var opener else { return }
+                let plaintext = try openFrame(sealedCount: sealedCount, with: &opener) { Array($0) }
                 self.opener = opener
                 let publicKey = try AuthMessage.verify(plaintext, transcript: transcript)
                 let nodeID = NodeID(publicKey: publicKey)
@@ -161,28 +169,57 @@ final class SecretConnectionHandler: ChannelDuplexHandler {
                 handshakeTimer = nil
                 settleHandshake(.success(PeerIdentity(publicKey: publicKey, nodeID: nodeID)))
             case .established:
-                guard let sealed = try takeFrame(minimum: 1 + Frame.tagCount, maximum: config.maxFrameBytes + Frame.tagCount),
-                      var opener else { return }
-                let plaintext = try opener.open(sealed)
+                guard incoming == nil, var opener,
+                      let sealedCount = try announcedLength(minimum: 1 + Frame.tagCount,
+                                                            maximum: config.maxFrameBytes + Frame.tagCount) else { return }
+                inbound.moveReaderIndex(forwardBy: Frame.headerCount)
+                incoming = try opener.beginFrame(sealedCount: sealedCount)
                 self.opener = opener
-                let message = PeerMessage(channel: plaintext[0], message: Array(plaintext[1...]))
-                context.fireChannelRead(wrapInboundOut(message))
+                try continueFrame(from: &inbound, context: context)
             case .idle, .closed:
                 return
             }
         }
     }
 
-    /// The sealed payload of the next frame once it has fully arrived; the
-    /// header is checked against the bounds as soon as its 4 bytes are here.
-    private func takeFrame(minimum: Int, maximum: Int) throws(P2PError) -> [UInt8]? {
+    /// The sealed length the next frame's header announces, once its 4 bytes
+    /// are here; refused at once when outside the bounds.
+    private func announcedLength(minimum: Int, maximum: Int) throws(P2PError) -> Int? {
         guard let length = inbound.getInteger(at: inbound.readerIndex, as: UInt32.self) else { return nil }
         let count = Int(length)
         guard count <= maximum else { throw .frameTooLarge(sealedBytes: count, limit: maximum) }
         guard count >= minimum else { throw .frameTooSmall(sealedBytes: count, minimum: minimum) }
-        guard inbound.readableBytes >= Frame.headerCount + count else { return nil }
-        inbound.moveReaderIndex(forwardBy: Frame.headerCount)
-        return inbound.readBytes(length: count)
+        return count
+    }
+
+    /// The sealed length of the next frame once all of it is in `inbound`
+    /// (handshake frames, which are small and fixed in size).
+    private func completeFrame(minimum: Int, maximum: Int) throws(P2PError) -> Int? {
+        guard let count = try announcedLength(minimum: minimum, maximum: maximum),
+              inbound.readableBytes >= Frame.headerCount + count else { return nil }
+        return count
+    }
+
+    /// Opens the complete frame at the reader index where it lies, consumes
+    /// it, and returns what `body` makes of its plaintext (which must not escape).
+    private func openFrame<T>(sealedCount: Int, with opener: inout FrameOpener,
+                              _ body: (UnsafeMutableRawBufferPointer) -> T) throws(P2PError) -> T {
+        let result = try inbound.withUnsafeMutableReadableBytes { (bytes) throws(P2PError) -> T in
+            let sealed = UnsafeMutableRawBufferPointer(rebasing: bytes[Frame.headerCount..<(Frame.headerCount + sealedCount)])
+            return body(try opener.openInPlace(sealed))
+        }
+        inbound.moveReaderIndex(forwardBy: Frame.headerCount + sealedCount)
+        return result
+    }
+
+    /// Feeds the frame under way from `bytes` (as much as it still needs) and
+    /// delivers its message once it is complete and authentic.
+    private func continueFrame(from bytes: inout ByteBuffer, context: ChannelHandlerContext) throws(P2PError) {
+        let taken = bytes.withUnsafeReadableBytes { incoming!.consume($0) }
+        bytes.moveReaderIndex(forwardBy: taken)
+        guard let frame = incoming, frame.isComplete else { return }
+        incoming = nil
+        context.fireChannelRead(wrapInboundOut(try frame.open()))
     }
 
     private func settleHandshake(_ result: Result<PeerIdentity, P2PError>) {
@@ -206,6 +243,7 @@ final class SecretConnectionHandler: ChannelDuplexHandler {
         handshakeTimer?.cancel()
         settleHandshake(.failure(error))
         inbound = ByteBuffer()
+        incoming = nil
         context.close(promise: nil)
     }
 }

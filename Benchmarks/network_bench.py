@@ -1,0 +1,182 @@
+"""Throughput and finality of a 4-validator `athd` network on this machine.
+
+    network_bench.py ATHD [--validators 4] [--senders 200] [--per-sender 50] [--block-time-ms 300]
+
+Writes a testnet (`athd testnet`) in a temporary folder, starts every
+validator, funds SENDERS fresh accounts from the dev accounts, pre-signs
+SENDERS x PER_SENDER transfers (eth-account), sends each sender's transfers
+to one validator (senders spread over all of them) as JSON-RPC batches, and
+watches committed blocks on validator 0. Prints one line:
+`network txs=... seconds=... tx_per_s=... finality_median_ms=... finality_p99_ms=...`
+where finality is the time from a transfer's submission until it is in a
+committed block seen by validator 0 (blocks are final when committed).
+"""
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import requests
+from eth_account import Account
+
+sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "Tests", "Interop"))
+from athnode import dev_keys  # noqa: E402
+from node_load import batch, rpc, wait_nonce  # noqa: E402
+
+CHAIN_ID = 7332
+
+
+def port_base(count):
+    """A base port with count*10+3 free ports above it."""
+    for base in range(30000, 60000, 997):
+        free = True
+        for p in range(base, base + count * 10 + 3):
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", p))
+                except OSError:
+                    free = False
+                    break
+        if free:
+            return base
+    raise RuntimeError("no free port range")
+
+
+def set_config(path, values):
+    text = open(path).read()
+    for key, value in values.items():
+        text, n = re.subn(rf"(?m)^{key} = .*$", f"{key} = {value}", text)
+        if n != 1:
+            raise RuntimeError(f"{path}: no single {key} line")
+    open(path, "w").write(text)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("athd")
+    ap.add_argument("--validators", type=int, default=4)
+    ap.add_argument("--senders", type=int, default=200)
+    ap.add_argument("--per-sender", type=int, default=50)
+    ap.add_argument("--block-time-ms", type=int, default=300)
+    args = ap.parse_args()
+
+    work = tempfile.mkdtemp(prefix="athd-network-bench-")
+    procs = []
+    try:
+        base = port_base(args.validators)
+        subprocess.run([args.athd, "testnet", "--validators", str(args.validators), "--dir", work,
+                        "--starting-port", str(base)], check=True, capture_output=True)
+        urls = []
+        for i in range(args.validators):
+            home = os.path.join(work, f"node{i}")
+            set_config(os.path.join(home, "config", "config.toml"), {
+                "interval_ms": args.block_time_ms, "timeout_propose_ms": 1000, "timeout_prevote_ms": 500,
+                "timeout_precommit_ms": 500, "timeout_delta_ms": 250, "level": '"warning"'})
+            log = open(os.path.join(work, f"node{i}.log"), "ab")
+            procs.append(subprocess.Popen([args.athd, "start", "--home", home], stdout=log, stderr=log))
+            urls.append(f"http://127.0.0.1:{base + 10 * i + 1}")
+        s = requests.Session()
+        deadline = time.time() + 60
+        while True:
+            try:
+                if all(int(rpc(s, u, "eth_blockNumber"), 16) >= 2 for u in urls):
+                    break
+            except requests.RequestException:
+                pass
+            if time.time() > deadline:
+                raise RuntimeError("the network did not start")
+            time.sleep(0.2)
+
+        url0 = urls[0]
+        base_fee = int(rpc(s, url0, "eth_getBlockByNumber", "latest", False)["baseFeePerGas"], 16)
+        fee = {"maxFeePerGas": 4 * base_fee, "maxPriorityFeePerGas": 1}
+        funders = dev_keys(10)
+        senders = [Account.create() for _ in range(args.senders)]
+        counts = {}
+        for i, acct in enumerate(senders):
+            f = funders[i % len(funders)]
+            n = counts.setdefault(f.address, 0)
+            counts[f.address] = n + 1
+            tx = {"type": 2, "chainId": CHAIN_ID, "nonce": n, "to": acct.address, "value": 10**20, "gas": 21000, **fee}
+            batch(s, url0, ["0x" + f.sign_transaction(tx).raw_transaction.hex()])
+        for f in funders:
+            if f.address in counts:
+                wait_nonce(s, url0, f.address, counts[f.address])
+        # Pre-sign: per validator, its senders' transfers in nonce order.
+        per_node = [[] for _ in urls]
+        for nonce in range(args.per_sender):
+            for j, acct in enumerate(senders):
+                tx = {"type": 2, "chainId": CHAIN_ID, "nonce": nonce, "to": funders[0].address, "value": 1,
+                      "gas": 21000, **fee}
+                signed = acct.sign_transaction(tx)
+                per_node[j % len(urls)].append(("0x" + signed.raw_transaction.hex(), "0x" + signed.hash.hex()))
+        total = sum(len(p) for p in per_node)
+        submitted = {}
+        seen = {}
+        stop = threading.Event()
+
+        def watch():
+            sess = requests.Session()
+            height = int(rpc(sess, url0, "eth_blockNumber"), 16)
+            while not stop.is_set():
+                top = int(rpc(sess, url0, "eth_blockNumber"), 16)
+                while height < top:
+                    height += 1
+                    block = rpc(sess, url0, "eth_getBlockByNumber", hex(height), False)
+                    now = time.time()
+                    for h in block["transactions"]:
+                        seen.setdefault(h.lower(), now)
+                time.sleep(0.01)
+
+        def send(url, items):
+            sess = requests.Session()
+            for k in range(0, len(items), 200):
+                chunk = items[k:k + 200]
+                now = time.time()
+                for _, h in chunk:
+                    submitted[h.lower()] = now
+                batch(sess, url, [r for r, _ in chunk])
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        t0 = time.time()
+        threads = [threading.Thread(target=send, args=(u, items)) for u, items in zip(urls, per_node)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        deadline = time.time() + 600
+        while len(seen.keys() & submitted.keys()) < total:
+            if time.time() > deadline:
+                raise RuntimeError(f"only {len(seen.keys() & submitted.keys())} of {total} transfers committed")
+            time.sleep(0.05)
+        done = max(seen[h] for h in submitted)
+        stop.set()
+        latencies = sorted(seen[h] - submitted[h] for h in submitted)
+        median = latencies[len(latencies) // 2]
+        p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+        elapsed = done - t0
+        print(f"network validators={len(urls)} txs={total} seconds={elapsed:.2f} tx_per_s={int(total / elapsed)} "
+              f"finality_median_ms={int(median * 1000)} finality_p99_ms={int(p99 * 1000)}")
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in procs:
+            try:
+                p.wait(20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

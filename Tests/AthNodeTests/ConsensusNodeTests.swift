@@ -1,0 +1,196 @@
+import Testing
+import Foundation
+import Logging
+import AthPrimitives
+import AthCrypto
+import AthTypes
+import AthConsensus
+import AthP2P
+import AthNode
+
+private func temporaryDirectory() -> String {
+    var template = Array((NSTemporaryDirectory() + "/athconsensus-test-XXXXXX").utf8CString)
+    return String(cString: mkdtemp(&template)!)
+}
+
+private func validators(_ n: Int) -> (ValidatorSet, [Ed25519PrivateKey]) {
+    let keys = (0..<n).map { i in try! Ed25519PrivateKey(seed: Keccak256.hash(Array("consensus node test \(i)".utf8)).bytes) }
+    let set = try! ValidatorSet(keys.enumerated().map { i, k in
+        Validator(address: Address(low: UInt64(0x100 + i)), publicKey: k.publicKey, votingPower: UInt64(10 * (i + 1)))
+    })
+    return (set, keys)
+}
+
+struct ValidatorSetRecordTests {
+    @Test func roundTripKeepsPrioritiesAndProposer() throws {
+        let (fresh, _) = validators(7)
+        let moved = fresh.incrementingProposerPriority(times: 13)
+        let decoded = try ValidatorSet.decode(moved.encode())
+        #expect(decoded == moved)
+        #expect(decoded.proposerIndex == moved.proposerIndex)
+        // The next proposers agree too.
+        for r in 1...5 {
+            #expect(decoded.incrementingProposerPriority(times: r).proposerIndex == moved.incrementingProposerPriority(times: r).proposerIndex)
+        }
+        // The header commitment ignores priorities but not membership.
+        #expect(moved.hash == fresh.hash)
+        #expect(validators(6).0.hash != fresh.hash)
+    }
+
+    @Test func hostileRecordsAreRefused() {
+        let good = validators(3).0.encode()
+        var cases: [[UInt8]] = [[], [0xc0], Array(good.dropLast()), good + [0x00], [UInt8](repeating: 0xff, count: 40)]
+        // Proposer index out of range.
+        var w = RLPWriter(capacity: 16)
+        w.appendList { l in l.append(UInt64(9)); l.appendList { _ in } }
+        cases.append(w.bytes)
+        // Unsorted members.
+        let (set, _) = validators(2)
+        var u = RLPWriter(capacity: 256)
+        u.appendList { l in
+            l.append(UInt64(0))
+            l.appendList { list in
+                for v in set.validators.reversed() {
+                    list.appendList { e in e.append(v.address); e.append(bytes: v.publicKey.bytes); e.append(v.votingPower); e.append(UInt64(0)) }
+                }
+            }
+        }
+        cases.append(u.bytes)
+        for bytes in cases { #expect(throws: ConsensusError.self) { try ValidatorSet.decode(bytes) } }
+    }
+}
+
+struct ConsensusBlockTests {
+    func sampleBlock(commit: Commit?) -> ConsensusBlock {
+        var header = Header(parentHash: Hash32(Array(repeating: 1, count: 32))!, coinbase: Address(low: 7),
+                            stateRoot: Header.emptyTrieRoot, transactionsRoot: Header.emptyTrieRoot,
+                            receiptsRoot: Header.emptyTrieRoot, logsBloom: Bloom(), number: 5, gasLimit: 30_000_000,
+                            gasUsed: 0, timestamp: 1_767_225_600, extraData: [], mixHash: .zero,
+                            baseFeePerGas: UInt256(1_000_000_000), proposer: Address(low: 0x100))
+        header.lastCommitHash = ConsensusBlock.commitHash(commit)
+        return ConsensusBlock(block: Block(header: header, transactions: [], senders: []), lastCommit: commit, evidence: [])
+    }
+
+    @Test func roundTripAndCommitments() throws {
+        let (set, keys) = validators(4)
+        let parent = Hash32(Array(repeating: 9, count: 32))!
+        let sigs = (0..<4).map { i in
+            let v = Vote.signed(type: .precommit, height: 4, round: 0, blockHash: parent, validatorIndex: UInt32(i),
+                                validatorAddress: set[i].address, key: keys[i], chainID: 7)
+            return CommitSignature(validatorIndex: v.validatorIndex, validatorAddress: v.validatorAddress, signature: v.signature)
+        }
+        let commit = Commit(height: 4, round: 0, blockHash: parent, signatures: sigs)
+        try commit.verify(against: set, chainID: 7)
+        let block = sampleBlock(commit: commit)
+        let decoded = try ConsensusBlock.decode(block.encode())
+        #expect(decoded.hash == block.hash)
+        #expect(decoded.lastCommit == commit)
+
+        // A commit the header does not name is refused.
+        var swapped = block
+        swapped.lastCommit = Commit(height: 4, round: 1, blockHash: parent, signatures: sigs)
+        #expect(throws: ChainError.self) { try ConsensusBlock.decode(swapped.encode()) }
+        // So is evidence the header does not name.
+        let a = Vote.signed(type: .prevote, height: 4, round: 0, blockHash: parent, validatorIndex: 0,
+                            validatorAddress: set[0].address, key: keys[0], chainID: 7)
+        let b = Vote.signed(type: .prevote, height: 4, round: 0, blockHash: nil, validatorIndex: 0,
+                            validatorAddress: set[0].address, key: keys[0], chainID: 7)
+        var withEvidence = block
+        withEvidence.evidence = [try DuplicateVoteEvidence(b, a)]
+        #expect(throws: ChainError.self) { try ConsensusBlock.decode(withEvidence.encode()) }
+        withEvidence.block.header.evidenceHash = ConsensusBlock.evidenceHash(withEvidence.evidence)
+        #expect(try ConsensusBlock.decode(withEvidence.encode()).evidence.count == 1)
+    }
+
+    @Test func garbageIsRefused() {
+        let good = sampleBlock(commit: nil).encode()
+        var cases: [[UInt8]] = [[], [0xc0], Array(good.dropLast(3)), good + [1], [0xf9, 0xff, 0xff]]
+        cases.append([UInt8](repeating: 0xc1, count: ConsensusBlock.maxEncodedSize + 1))
+        var mutated = good
+        mutated[0] ^= 0x01
+        cases.append(mutated)
+        var refused = 0
+        for bytes in cases where (try? ConsensusBlock.decode(bytes)) == nil { refused += 1 }
+        #expect(refused == cases.count)
+    }
+}
+
+/// A single-validator node (the devnet genesis and its public validator
+/// key) running consensus on 127.0.0.1, and hostile peers against it.
+struct HostilePeerTests {
+    func startNode() async throws -> (Node, String) {
+        let root = temporaryDirectory()
+        var config = NodeConfig()
+        config.rpcPort = 0; config.metricsPort = 0; config.p2pPort = 0; config.p2pAddress = "127.0.0.1"
+        config.blockIntervalMs = 1500
+        let home = try NodeHome.initialize(root: root, genesisJSON: Array(DevChain.genesisJSON.utf8), config: config,
+                                           validatorKey: DevChain.validatorKey)
+        var cc = ConsensusConfig()
+        cc.timeoutCommit = 1500
+        let node = try Node(options: NodeOptions(home: home, config: config, production: .consensus(ConsensusOptions(config: cc)),
+                                                 clientVersion: "test"), logger: Logger(label: "test"))
+        try await node.start()
+        return (node, root)
+    }
+
+    func attacker(to node: Node, seed: String) async throws -> PeerManager {
+        let target = PeerAddress(nodeID: node.peers!.nodeID, host: "127.0.0.1", port: node.peers!.listenPort!)
+        var pc = PeerManagerConfig(networkName: Node.networkName(chainID: node.chain.rules.chainID, genesisHash: node.chain.genesisHash))
+        pc.listenHost = "127.0.0.1"; pc.listenPort = 0; pc.pex = false
+        pc.persistentPeers = [target]
+        let key = try Ed25519PrivateKey(seed: Keccak256.hash(Array(seed.utf8)).bytes)
+        let m = PeerManager(nodeKey: key, config: pc, logger: Logger(label: "attacker"), onMessage: { _, _, _ in })
+        try await m.start()
+        for _ in 0..<100 where m.peerCount == 0 { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(m.peerCount == 1)
+        return m
+    }
+
+    func waitBanned(_ node: Node, _ m: PeerManager, _ what: String) async throws {
+        for _ in 0..<100 where !node.peers!.isBanned(m.nodeID) { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(node.peers!.isBanned(m.nodeID), "\(what)")
+        for _ in 0..<100 where m.peerCount > 0 { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(m.peerCount == 0)
+    }
+
+    @Test(.timeLimit(.minutes(1))) func badVotesMalformedMessagesAndFloodsAreCutOff() async throws {
+        let (node, root) = try await startNode()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let validator = DevChain.accounts()[0].address
+        let forger = try Ed25519PrivateKey(seed: [UInt8](repeating: 5, count: 32))
+
+        // Votes for the current height signed by a key that is not the validator's.
+        let a1 = try await attacker(to: node, seed: "attacker 1")
+        // The machine is at the head's height (waiting out the commit
+        // timeout) or the next: forge for both.
+        let head = node.chain.head.number
+        for i in 0..<200 {
+            let v = Vote.signed(type: .prevote, height: head + UInt64(i % 2), round: 0, blockHash: Hash32(Keccak256.hash([UInt8(i)]).bytes),
+                                validatorIndex: 0, validatorAddress: validator, key: forger, chainID: node.chain.rules.chainID)
+            a1.broadcast(.vote, v.encode())
+        }
+        try await waitBanned(node, a1, "forged votes")
+
+        // Malformed proposals, blocks and evidence, each from a fresh attacker.
+        for (i, (channel, bytes)) in [(P2PChannel.proposal, [UInt8](repeating: 0xc3, count: 1000)),
+                                      (.blockResponse, [0xc2, 0x80, 0x80]),
+                                      (.evidence, [0x01, 0x02]),
+                                      (.vote, [0xff])].enumerated() {
+            let m = try await attacker(to: node, seed: "attacker malformed \(i)")
+            m.broadcast(channel, bytes)
+            try await waitBanned(node, m, "malformed \(channel)")
+            await m.stop()
+        }
+
+        // An honest peer is unaffected, and the chain goes on.
+        let honest = try await attacker(to: node, seed: "honest peer")
+        let before = node.chain.head.number
+        for _ in 0..<100 where node.chain.head.number < before + 2 { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(node.chain.head.number >= before + 2)
+        #expect(honest.peerCount == 1)
+        #expect(!node.peers!.isBanned(honest.nodeID))
+        await honest.stop()
+        await a1.stop()
+        await node.stop()
+    }
+}
