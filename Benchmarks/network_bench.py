@@ -66,6 +66,9 @@ def main():
     ap.add_argument("--senders", type=int, default=200)
     ap.add_argument("--per-sender", type=int, default=50)
     ap.add_argument("--block-time-ms", type=int, default=300)
+    ap.add_argument("--blocks", action="store_true", help="print each block's height, transfers and time to stderr")
+    ap.add_argument("--log-level", default="warning", help="the nodes' log level")
+    ap.add_argument("--keep", action="store_true", help="keep the testnet folder and node logs; print where")
     args = ap.parse_args()
 
     work = tempfile.mkdtemp(prefix="athd-network-bench-")
@@ -79,7 +82,7 @@ def main():
             home = os.path.join(work, f"node{i}")
             set_config(os.path.join(home, "config", "config.toml"), {
                 "interval_ms": args.block_time_ms, "timeout_propose_ms": 1000, "timeout_prevote_ms": 500,
-                "timeout_precommit_ms": 500, "timeout_delta_ms": 250, "level": '"warning"'})
+                "timeout_precommit_ms": 500, "timeout_delta_ms": 250, "level": f'"{args.log_level}"'})
             log = open(os.path.join(work, f"node{i}.log"), "ab")
             procs.append(subprocess.Popen([args.athd, "start", "--home", home], stdout=log, stderr=log))
             urls.append(f"http://127.0.0.1:{base + 10 * i + 1}")
@@ -132,6 +135,8 @@ def main():
                     height += 1
                     block = rpc(sess, url0, "eth_getBlockByNumber", hex(height), False)
                     now = time.time()
+                    if args.blocks:
+                        print(f"block {height} txs={len(block['transactions'])} at={now - t0:.3f}", file=sys.stderr)
                     for h in block["transactions"]:
                         seen.setdefault(h.lower(), now)
                 time.sleep(0.01)
@@ -145,9 +150,9 @@ def main():
                     submitted[h.lower()] = now
                 batch(sess, url, [r for r, _ in chunk])
 
+        t0 = time.time()
         watcher = threading.Thread(target=watch, daemon=True)
         watcher.start()
-        t0 = time.time()
         threads = [threading.Thread(target=send, args=(u, items)) for u, items in zip(urls, per_node)]
         for t in threads:
             t.start()
@@ -175,7 +180,10 @@ def main():
                 p.wait(20)
             except subprocess.TimeoutExpired:
                 p.kill()
-        shutil.rmtree(work, ignore_errors=True)
+        if args.keep:
+            print(f"kept {work}", file=sys.stderr)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

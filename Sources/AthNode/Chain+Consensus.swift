@@ -54,7 +54,10 @@ public struct ConsensusBlock: Sendable {
     /// Decodes and recovers every sender (in parallel); refuses anything
     /// malformed, oversized or with a bad transaction signature. Checks that
     /// the header commits to the transactions, last commit and evidence.
-    public static func decode(_ bytes: [UInt8]) throws(ChainError) -> ConsensusBlock {
+    /// `knownSenders` (the mempool's senders by transaction hash) spares
+    /// recovering senders already known.
+    public static func decode(_ bytes: [UInt8],
+                              knownSenders: (@Sendable (Hash32) -> Address?)? = nil) throws(ChainError) -> ConsensusBlock {
         guard bytes.count <= maxEncodedSize else {
             throw ChainError("block message is \(bytes.count) bytes, more than the \(maxEncodedSize) allowed")
         }
@@ -93,7 +96,7 @@ public struct ConsensusBlock: Sendable {
         }
         guard header.lastCommitHash == commitHash(commit) else { throw ChainError("block \(header.number): last commit does not match the header's lastCommitHash") }
         guard header.evidenceHash == evidenceHash(evidence) else { throw ChainError("block \(header.number): evidence does not match the header's evidenceHash") }
-        let senders = try Chain.recoverSenders(txs, block: header.number)
+        let senders = try Chain.recoverSenders(txs, block: header.number, known: knownSenders)
         return ConsensusBlock(block: Block(header: header, transactions: txs, senders: senders), lastCommit: commit,
                               evidence: evidence)
     }

@@ -204,7 +204,10 @@ public final class Chain: @unchecked Sendable {
     }
 
     /// Recovers every sender, in parallel; refuses the block on the first bad signature.
-    static func recoverSenders(_ txs: [SignedTransaction], block: UInt64) throws(ChainError) -> [Address] {
+    /// `known` supplies senders already recovered (the mempool's, by
+    /// transaction hash); only the others are recovered.
+    static func recoverSenders(_ txs: [SignedTransaction], block: UInt64,
+                               known: (@Sendable (Hash32) -> Address?)? = nil) throws(ChainError) -> [Address] {
         let results = UnsafeMutableBufferPointer<Address?>.allocate(capacity: txs.count)
         results.initialize(repeating: nil)
         defer { results.deallocate() }
@@ -215,7 +218,7 @@ public final class Chain: @unchecked Sendable {
             DispatchQueue.concurrentPerform(iterations: workers) { w in
                 let lo = w * chunk, hi = min(lo + chunk, txs.count)
                 guard lo < hi else { return }
-                for i in lo..<hi { out[i] = try? txs[i].recoverSender() }
+                for i in lo..<hi { out[i] = known?(txs[i].hash) ?? (try? txs[i].recoverSender()) }
             }
         }
         var senders: [Address] = []

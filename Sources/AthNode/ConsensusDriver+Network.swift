@@ -21,7 +21,7 @@ extension ConsensusDriver {
     public func receive(from peer: NodeID, channel: P2PChannel, _ bytes: [UInt8]) {
         switch channel {
         case .transactions:
-            receiveTransaction(from: peer, bytes)
+            receiveTransactions(from: peer, bytes)
         case .blockRequest:
             serve(peer, bytes)
         case .status:
@@ -34,7 +34,9 @@ extension ConsensusDriver {
         case .proposal:
             guard seenProposals.insert(Keccak256.hash(bytes)) else { return }
             let decoded: (Proposal, ConsensusBlock)
-            do { decoded = try ConsensusWire.decodeProposal(bytes) } catch { return ban(peer, "invalid proposal: \(error)") }
+            do {
+                decoded = try ConsensusWire.decodeProposal(bytes, knownSenders: { [chain] in chain.mempool.get($0)?.sender })
+            } catch { return ban(peer, "invalid proposal: \(error)") }
             queue.async { [self] in receiveProposal(decoded.0, decoded.1, bytes, from: peer) }
         case .blockResponse:
             let decoded: (ConsensusBlock, Commit)
@@ -53,16 +55,20 @@ extension ConsensusDriver {
         peers.ban(peer, reason: reason)
     }
 
-    func receiveTransaction(from peer: NodeID, _ bytes: [UInt8]) {
-        let hash = Keccak256.hash(bytes)
-        guard seenTransactions.insert(hash) else { return }
-        do {
-            try chain.mempool.admit(raw: bytes, state: chain.stateView, baseFee: chain.nextBaseFee)
-            peers.broadcast(.transactions, bytes, except: peer)
-        } catch {
-            switch error {
-            case .invalidTransaction, .invalidSender, .oversized: ban(peer, "invalid transaction: \(error)")
-            default: break  // known, underpriced, nonce already used…: not the peer's fault
+    /// A batch of gossiped transactions: each new one is admitted and
+    /// passed on; a malformed batch or an invalid transaction bans the peer.
+    func receiveTransactions(from peer: NodeID, _ message: [UInt8]) {
+        guard let batch = TransactionGossip.decode(message) else { return ban(peer, "malformed transaction batch") }
+        for bytes in batch {
+            guard seenTransactions.insert(Keccak256.hash(bytes)) else { continue }
+            do {
+                try chain.mempool.admit(raw: bytes, state: chain.stateView, baseFee: chain.nextBaseFee)
+                txGossip?.enqueue(bytes, from: peer)
+            } catch {
+                switch error {
+                case .invalidTransaction, .invalidSender, .oversized: return ban(peer, "invalid transaction: \(error)")
+                default: continue  // known, underpriced, nonce already used…: not the peer's fault
+                }
             }
         }
     }
@@ -72,7 +78,7 @@ extension ConsensusDriver {
         guard let pooled = chain.mempool.get(hash) else { return }
         let bytes = pooled.signed.encoded
         guard seenTransactions.insert(Keccak256.hash(bytes)) else { return }
-        peers?.broadcast(.transactions, bytes)
+        txGossip?.enqueue(bytes, from: nil)
     }
 
     /// A new peer: tell it where we are and what we signed at this height.

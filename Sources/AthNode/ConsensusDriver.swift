@@ -41,6 +41,8 @@ public final class ConsensusDriver: @unchecked Sendable {
     let wal: WriteAheadLog
     var walRecords: [[UInt8]]
     var peers: PeerManager!
+    /// Batches outgoing transaction gossip (set with the peers).
+    var txGossip: TransactionGossip?
 
     // Confined to `queue`.
     var state: ConsensusState
@@ -130,6 +132,7 @@ public final class ConsensusDriver: @unchecked Sendable {
     /// so every callback finds it.
     public func attach(peers: PeerManager) {
         self.peers = peers
+        txGossip = TransactionGossip(peers: peers)
     }
 
     public func start() {

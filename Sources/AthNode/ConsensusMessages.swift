@@ -27,7 +27,8 @@ enum ConsensusWire {
         return w.bytes
     }
 
-    static func decodeProposal(_ bytes: [UInt8]) throws(ChainError) -> (Proposal, ConsensusBlock) {
+    static func decodeProposal(_ bytes: [UInt8],
+                               knownSenders: (@Sendable (Hash32) -> Address?)? = nil) throws(ChainError) -> (Proposal, ConsensusBlock) {
         var top = RLPDecoder(bytes)
         let p: [UInt8], b: [UInt8]
         do {
@@ -41,7 +42,7 @@ enum ConsensusWire {
         }
         let proposal: Proposal
         do { proposal = try Proposal.decode(p) } catch { throw ChainError("proposal: \(error)") }
-        let block = try ConsensusBlock.decode(b)
+        let block = try ConsensusBlock.decode(b, knownSenders: knownSenders)
         guard block.hash == proposal.blockHash else { throw ChainError("proposal names block \(proposal.blockHash) but carries \(block.hash)") }
         guard block.number == proposal.height else { throw ChainError("proposal for height \(proposal.height) carries block \(block.number)") }
         return (proposal, block)

@@ -175,18 +175,38 @@ struct HostilePeerTests {
         for (i, (channel, bytes)) in [(P2PChannel.proposal, [UInt8](repeating: 0xc3, count: 1000)),
                                       (.blockResponse, [0xc2, 0x80, 0x80]),
                                       (.evidence, [0x01, 0x02]),
-                                      (.vote, [0xff])].enumerated() {
+                                      (.vote, [0xff]),
+                                      (.transactions, [0x05]),  // not a list
+                                      (.transactions, [0xc0]),  // an empty batch
+                                      (.transactions, [0xc2, 0x81, 0xff])].enumerated() {  // a batch of one non-transaction
             let m = try await attacker(to: node, seed: "attacker malformed \(i)")
             m.broadcast(channel, bytes)
             try await waitBanned(node, m, "malformed \(channel)")
             await m.stop()
         }
 
-        // An honest peer is unaffected, and the chain goes on.
+        // An honest peer is unaffected, the chain goes on, and the
+        // transactions it gossips (one batch: an RLP list of envelopes) are
+        // admitted and committed.
         let honest = try await attacker(to: node, seed: "honest peer")
+        let sender = DevChain.accounts(count: 2)[1]
+        let nonce = node.chain.stateView.nonce(of: sender.address)
+        var batch = RLPWriter(capacity: 1024)
+        batch.appendList { l in
+            for i in 0..<3 as Range<UInt64> {
+                let tx = Transaction.dynamicFee(chainID: node.chain.rules.chainID, nonce: nonce + i, maxPriorityFeePerGas: UInt256(1),
+                                                maxFeePerGas: UInt256(50_000_000_000), gasLimit: 21_000, to: Address(low: 0xbeef),
+                                                value: UInt256(1)).signed(with: sender.key)
+                l.append(bytes: tx.encoded)
+            }
+        }
+        honest.broadcast(.transactions, batch.bytes)
         let before = node.chain.head.number
-        for _ in 0..<100 where node.chain.head.number < before + 2 { try await Task.sleep(for: .milliseconds(100)) }
+        for _ in 0..<100 where node.chain.head.number < before + 2 || node.chain.stateView.nonce(of: sender.address) < nonce + 3 {
+            try await Task.sleep(for: .milliseconds(100))
+        }
         #expect(node.chain.head.number >= before + 2)
+        #expect(node.chain.stateView.nonce(of: sender.address) == nonce + 3)
         #expect(honest.peerCount == 1)
         #expect(!node.peers!.isBanned(honest.nodeID))
         await honest.stop()

@@ -20,6 +20,7 @@ public final class PeerConnection: Sendable {
     public let config: P2PConfig
     private let channel: any Channel
     private let outboundBytes = Locked(0)
+    private let pending = Locked(PendingWrites())
     private let closeReason: Locked<P2PError?>
 
     /// Per-frame overhead counted against the outbound queue: header, channel byte, tag.
@@ -89,10 +90,28 @@ public final class PeerConnection: Sendable {
             channel.close(promise: nil)
             throw .outboundQueueFull(limitBytes: limit)
         }
-        let queue = outboundBytes
-        channel.writeAndFlush(PeerMessage(channel: number, message: message)).whenComplete { _ in
-            queue.withLock { $0 -= size }
+        // Messages sent from any thread gather here; one task on the
+        // channel's event loop writes everything gathered and flushes once,
+        // so a burst of small messages costs one wake-up and one syscall.
+        let first = pending.withLock { p in
+            p.messages.append(PeerMessage(channel: number, message: message))
+            p.bytes += size
+            defer { p.scheduled = true }
+            return !p.scheduled
         }
+        if first { channel.eventLoop.execute { [self] in drain() } }
+    }
+
+    /// Writes every gathered message, in order, and flushes (on the event loop).
+    private func drain() {
+        let (messages, bytes) = pending.withLock { p in
+            defer { p = PendingWrites() }
+            return (p.messages, p.bytes)
+        }
+        guard let last = messages.last else { return }
+        for m in messages.dropLast() { channel.write(m, promise: nil) }
+        let queue = outboundBytes
+        channel.writeAndFlush(last).whenComplete { _ in queue.withLock { $0 -= bytes } }
     }
 
     /// Bytes queued for the peer and not yet written to the socket.
@@ -115,6 +134,13 @@ public final class PeerConnection: Sendable {
 
     /// Whether the connection is still open.
     public var isOpen: Bool { channel.isActive }
+}
+
+/// Messages queued by `send` and not yet handed to the channel.
+private struct PendingWrites {
+    var messages: [PeerMessage] = []
+    var bytes = 0
+    var scheduled = false
 }
 
 /// What one connection's pipeline shares with its `PeerConnection`.
