@@ -1,15 +1,25 @@
 """Throughput and finality of a 4-validator `athd` network on this machine.
 
     network_bench.py ATHD [--validators 4] [--senders 200] [--per-sender 50] [--block-time-ms 300]
+                          [--paced-rate 1000] [--paced-seconds 5] [--blocks] [--log-level L] [--keep]
 
 Writes a testnet (`athd testnet`) in a temporary folder, starts every
-validator, funds SENDERS fresh accounts from the dev accounts, pre-signs
-SENDERS x PER_SENDER transfers (eth-account), sends each sender's transfers
-to one validator (senders spread over all of them) as JSON-RPC batches, and
-watches committed blocks on validator 0. Prints one line:
-`network txs=... seconds=... tx_per_s=... finality_median_ms=... finality_p99_ms=...`
-where finality is the time from a transfer's submission until it is in a
-committed block seen by validator 0 (blocks are final when committed).
+validator, funds SENDERS fresh accounts from the dev accounts and pre-signs
+their transfers (eth-account). Two phases, each transfer sent to one
+validator (senders spread over all of them) in JSON-RPC batches, committed
+blocks watched on validator 0:
+
+- burst: SENDERS x PER_SENDER transfers sent at once, as fast as the nodes
+  take them; committed transfers per second from the first send until the
+  last is committed (tx_per_s), and their time to finality (burst_*);
+- paced: PACED_RATE transfers per second for PACED_SECONDS, below capacity;
+  the median and p99 time from a transfer's submission until it is in a
+  committed block seen by validator 0 (finality_median_ms, finality_p99_ms;
+  blocks are final when committed).
+
+Prints one line: `network validators=... block_time_ms=... txs=... seconds=...
+tx_per_s=... burst_finality_median_ms=... burst_finality_p99_ms=...
+paced_rate=... paced_txs=... finality_median_ms=... finality_p99_ms=...`.
 """
 import argparse
 import os
@@ -66,6 +76,8 @@ def main():
     ap.add_argument("--senders", type=int, default=200)
     ap.add_argument("--per-sender", type=int, default=50)
     ap.add_argument("--block-time-ms", type=int, default=300)
+    ap.add_argument("--paced-rate", type=int, default=1000, help="transfers per second in the paced phase")
+    ap.add_argument("--paced-seconds", type=float, default=5.0)
     ap.add_argument("--blocks", action="store_true", help="print each block's height, transfers and time to stderr")
     ap.add_argument("--log-level", default="warning", help="the nodes' log level")
     ap.add_argument("--keep", action="store_true", help="keep the testnet folder and node logs; print where")
@@ -113,18 +125,26 @@ def main():
         for f in funders:
             if f.address in counts:
                 wait_nonce(s, url0, f.address, counts[f.address])
-        # Pre-sign: per validator, its senders' transfers in nonce order.
+        # Pre-sign: per validator, its senders' transfers in nonce order;
+        # the burst first, then the paced phase's.
+        paced_total = int(args.paced_rate * args.paced_seconds)
+        paced_per_sender = (paced_total + len(senders) - 1) // len(senders)
         per_node = [[] for _ in urls]
-        for nonce in range(args.per_sender):
+        paced = []
+        for nonce in range(args.per_sender + paced_per_sender):
             for j, acct in enumerate(senders):
                 tx = {"type": 2, "chainId": CHAIN_ID, "nonce": nonce, "to": funders[0].address, "value": 1,
                       "gas": 21000, **fee}
                 signed = acct.sign_transaction(tx)
-                per_node[j % len(urls)].append(("0x" + signed.raw_transaction.hex(), "0x" + signed.hash.hex()))
-        total = sum(len(p) for p in per_node)
-        submitted = {}
+                item = ("0x" + signed.raw_transaction.hex(), "0x" + signed.hash.hex())
+                if nonce < args.per_sender:
+                    per_node[j % len(urls)].append(item)
+                else:
+                    paced.append((j % len(urls), item))
+        paced = paced[:paced_total]
         seen = {}
         stop = threading.Event()
+        t0 = time.time()
 
         def watch():
             sess = requests.Session()
@@ -141,35 +161,66 @@ def main():
                         seen.setdefault(h.lower(), now)
                 time.sleep(0.01)
 
+        def wait_committed(submitted):
+            deadline = time.time() + 600
+            while len(seen.keys() & submitted.keys()) < len(submitted):
+                if time.time() > deadline:
+                    raise RuntimeError(f"only {len(seen.keys() & submitted.keys())} of {len(submitted)} transfers committed")
+                time.sleep(0.05)
+            latencies = sorted(seen[h] - submitted[h] for h in submitted)
+            return (max(seen[h] for h in submitted), latencies[len(latencies) // 2],
+                    latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))])
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+
+        # Burst: everything at once, as fast as the nodes take it: throughput.
+        burst = {}
+
         def send(url, items):
             sess = requests.Session()
             for k in range(0, len(items), 200):
                 chunk = items[k:k + 200]
                 now = time.time()
                 for _, h in chunk:
-                    submitted[h.lower()] = now
+                    burst[h.lower()] = now
                 batch(sess, url, [r for r, _ in chunk])
 
         t0 = time.time()
-        watcher = threading.Thread(target=watch, daemon=True)
-        watcher.start()
         threads = [threading.Thread(target=send, args=(u, items)) for u, items in zip(urls, per_node)]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
-        deadline = time.time() + 600
-        while len(seen.keys() & submitted.keys()) < total:
-            if time.time() > deadline:
-                raise RuntimeError(f"only {len(seen.keys() & submitted.keys())} of {total} transfers committed")
-            time.sleep(0.05)
-        done = max(seen[h] for h in submitted)
-        stop.set()
-        latencies = sorted(seen[h] - submitted[h] for h in submitted)
-        median = latencies[len(latencies) // 2]
-        p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+        done, burst_median, burst_p99 = wait_committed(burst)
+        total = len(burst)
         elapsed = done - t0
-        print(f"network validators={len(urls)} txs={total} seconds={elapsed:.2f} tx_per_s={int(total / elapsed)} "
+
+        # Paced: a steady PACED_RATE transfers per second spread over the
+        # validators in 20 ms slices, below capacity: time to finality.
+        steady = {}
+        sessions = [requests.Session() for _ in urls]
+        t1 = time.time()
+        slice_s = 0.02
+        k = 0
+        while k < len(paced):
+            due = int((time.time() - t1) * args.paced_rate) + 1
+            chunk = paced[k:due]
+            k = max(k, due)
+            groups = {}
+            for node, item in chunk:
+                groups.setdefault(node, []).append(item)
+            now = time.time()
+            for node, items in groups.items():
+                for _, h in items:
+                    steady[h.lower()] = now
+                batch(sessions[node], urls[node], [r for r, _ in items])
+            time.sleep(max(0.0, slice_s - (time.time() - now)))
+        _, median, p99 = wait_committed(steady)
+        stop.set()
+        print(f"network validators={len(urls)} block_time_ms={args.block_time_ms} txs={total} seconds={elapsed:.2f} "
+              f"tx_per_s={int(total / elapsed)} burst_finality_median_ms={int(burst_median * 1000)} "
+              f"burst_finality_p99_ms={int(burst_p99 * 1000)} paced_rate={args.paced_rate} paced_txs={len(steady)} "
               f"finality_median_ms={int(median * 1000)} finality_p99_ms={int(p99 * 1000)}")
     finally:
         for p in procs:

@@ -10,7 +10,8 @@
 # ADMISSION_N, IMPORT_BLOCKS. With ATHD set to the athd binary, also measures
 # the dev node's throughput under a raw-transaction load (Benchmarks/node_load.py)
 # and a 4-validator network's throughput and finality (Benchmarks/network_bench.py;
-# NETWORK_SENDERS, NETWORK_PER_SENDER). Gossip: GOSSIP_ROUNDS of a 1 MiB message
+# NETWORK_SENDERS, NETWORK_PER_SENDER: the burst; finality is measured at a
+# paced 1000 transfers per second). Gossip: GOSSIP_ROUNDS of a 1 MiB message
 # to 8 P2P peers against the plain C loopback fan-out (loopback_fanout.c).
 # Exits 1 when a ratio is below its goal.
 set -euo pipefail
@@ -98,8 +99,10 @@ if [[ -n "${ATHD:-}" ]]; then
     net=$("$python" "$here/network_bench.py" "$ATHD" --senders "${NETWORK_SENDERS:-200}" --per-sender "${NETWORK_PER_SENDER:-50}")
     tps=$(field tx_per_s "$net") median=$(field finality_median_ms "$net")
     row "4-validator network transfers" "$tps" "2000" tx/s "$(ratio "$tps" 2000)" 1.0
-    row "finality median (goal < 1500 ms)" "$median" "1500" ms "$(ratio 1500 "$median")" 1.0
-    printf '%-34s %14s\n' "finality p99" "$(field finality_p99_ms "$net") ms"
+    rate=$(field paced_rate "$net")
+    row "finality median at $rate tx/s" "$median" "1500" ms "$(ratio 1500 "$median")" 1.0
+    printf '%-34s %14s\n' "finality p99 at $rate tx/s" "$(field finality_p99_ms "$net") ms"
+    printf '%-34s %14s\n' "finality median/p99, burst" "$(field burst_finality_median_ms "$net")/$(field burst_finality_p99_ms "$net") ms"
     echo "  ($net)"
 fi
 exit $status
