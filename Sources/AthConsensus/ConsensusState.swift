@@ -47,6 +47,12 @@ public struct ConsensusState: Sendable {
     /// Proposals and votes for `height + 1`, replayed when it starts.
     var futureMessages: [ConsensusEvent] = []
 
+    /// What the machine holds for the current and the next height (for
+    /// checks that it stays bounded).
+    public var heldMessages: (proposals: Int, voteRounds: Int, future: Int) {
+        (proposals.count, prevotes.count + precommits.count, futureMessages.count)
+    }
+
     struct EquivocationKey: Hashable, Sendable {
         var validator: UInt32, round: Int32, type: VoteType
     }

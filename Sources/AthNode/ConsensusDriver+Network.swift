@@ -163,6 +163,8 @@ extension ConsensusDriver {
     func requestBlocks() {
         let head = chain.head.number
         let target = sync.target
+        // Requests for heights consensus has committed meanwhile are moot.
+        for h in sync.inFlight.keys where h <= head { sync.inFlight[h] = nil }
         guard target > head else {
             if sync.syncing {
                 sync.syncing = false

@@ -80,6 +80,7 @@ public final class ConsensusDriver: @unchecked Sendable {
 
     /// Bounds on what a height keeps.
     static let maxBlocksPerHeight = 64
+    static let maxFutureBlocks = 8
     static let maxEvidencePool = 256
     /// Evidence older than this many blocks is not included.
     static let maxEvidenceAge: UInt64 = 100
@@ -298,10 +299,29 @@ public final class ConsensusDriver: @unchecked Sendable {
         feed(.proposalBlockReady(height: h, round: r, blockHash: built.hash))
     }
 
+    /// Keeps a proposed block of this height or the next. Blocks of the
+    /// next height cannot be checked against their proposer yet, so only a
+    /// few are kept.
     func remember(_ block: ConsensusBlock) {
         guard block.number == state.height || block.number == state.height + 1,
               blocks[block.hash] == nil, blocks.count < Self.maxBlocksPerHeight else { return }
+        if block.number == state.height + 1 {
+            guard blocks.values.count(where: { $0.number == block.number }) < Self.maxFutureBlocks else { return }
+        }
         blocks[block.hash] = block
+    }
+
+    /// What the driver and its state machine hold, for checks that floods
+    /// leave it bounded.
+    public var footprint: ConsensusFootprint {
+        queue.sync {
+            let held = state.heldMessages
+            return ConsensusFootprint(blocks: blocks.count, proposals: held.proposals, voteRounds: held.voteRounds,
+                                      futureMessages: held.future, evidence: evidencePool.count,
+                                      peerHeights: sync.peerHeights.count, blockRequests: sync.inFlight.count,
+                                      receivedBlocks: sync.received.count,
+                                      seen: seenVotes.count + seenProposals.count + seenTransactions.count + seenEvidence.count)
+        }
     }
 
     /// Checks a proposed block against consensus rules, then re-executes it.
@@ -455,6 +475,12 @@ struct BlockSyncState {
     var nextPeer = 0
 
     var target: UInt64 { peerHeights.values.max() ?? 0 }
+}
+
+/// Sizes of what consensus holds in memory (see `ConsensusDriver.footprint`).
+public struct ConsensusFootprint: Sendable {
+    public var blocks, proposals, voteRounds, futureMessages, evidence: Int
+    public var peerHeights, blockRequests, receivedBlocks, seen: Int
 }
 
 /// What `ath_status` reads without waiting for the consensus queue.

@@ -213,4 +213,77 @@ struct HostilePeerTests {
         await a1.stop()
         await node.stop()
     }
+
+    /// The process's resident memory, in bytes.
+    func residentBytes() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
+              let pages = text.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { return 0 }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
+    /// A peer flooding messages that are well formed but useless (proposals
+    /// with bad signatures for this height and the next ones, votes for
+    /// heights far away, status claims it cannot serve, duplicate
+    /// transaction batches) cannot make the node hold more than its bounds,
+    /// and blocks go on.
+    @Test(.timeLimit(.minutes(1))) func floodsOfWellFormedJunkStayBounded() async throws {
+        let (node, root) = try await startNode()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let flooder = try await attacker(to: node, seed: "flooder")
+        let junkKey = try Ed25519PrivateKey(seed: [UInt8](repeating: 7, count: 32))
+        let chainID = node.chain.rules.chainID
+        let head = node.chain.head.number
+        let before = residentBytes()
+
+        for i in 0..<3_000 {
+            let h = head + 1 + UInt64(i % 3)
+            var header = Header(parentHash: Keccak256.hash(Array("junk \(i)".utf8)), coinbase: Address(low: 7),
+                                stateRoot: Header.emptyTrieRoot, transactionsRoot: Header.emptyTrieRoot,
+                                receiptsRoot: Header.emptyTrieRoot, logsBloom: Bloom(), number: h, gasLimit: 30_000_000,
+                                gasUsed: 0, timestamp: 1_767_225_600 + UInt64(i), extraData: [], mixHash: .zero,
+                                baseFeePerGas: UInt256(1_000_000_000), proposer: Address(low: 0x100))
+            header.lastCommitHash = ConsensusBlock.commitHash(nil)
+            let block = ConsensusBlock(block: Block(header: header, transactions: [], senders: []), lastCommit: nil, evidence: [])
+            let p = Proposal.signed(height: h, round: Int32(i % 5), blockHash: block.hash, polRound: -1, key: junkKey, chainID: chainID)
+            var w = RLPWriter(capacity: 2048)
+            w.appendList { l in l.append(bytes: p.encode()); l.append(bytes: block.encode()) }
+            flooder.broadcast(.proposal, w.bytes)
+        }
+        for i in 0..<20_000 {
+            let v = Vote.signed(type: .prevote, height: head + 1_000 + UInt64(i % 50), round: Int32(i % 7),
+                                blockHash: Keccak256.hash(Array("vote \(i)".utf8)), validatorIndex: 0,
+                                validatorAddress: DevChain.accounts()[0].address, key: junkKey, chainID: chainID)
+            flooder.broadcast(.vote, v.encode())
+        }
+        for i in 0..<5_000 {
+            var w = RLPWriter(capacity: 64)
+            w.appendList { l in l.append(head + 2 + UInt64(i)); l.append(Keccak256.hash(Array("status \(i)".utf8))) }
+            flooder.broadcast(.status, w.bytes)
+        }
+        let sender = DevChain.accounts(count: 3)[2]
+        let tx = Transaction.dynamicFee(chainID: chainID, nonce: node.chain.stateView.nonce(of: sender.address),
+                                        maxPriorityFeePerGas: UInt256(1), maxFeePerGas: UInt256(50_000_000_000),
+                                        gasLimit: 21_000, to: Address(low: 0xbeef), value: UInt256(1)).signed(with: sender.key)
+        var batch = RLPWriter(capacity: 256)
+        batch.appendList { l in l.append(bytes: tx.encoded) }
+        for _ in 0..<5_000 { flooder.broadcast(.transactions, batch.bytes) }
+
+        // Blocks go on through the flood, and the flooder (nothing it sent
+        // is invalid) stays connected.
+        let start = node.chain.head.number
+        for _ in 0..<100 where node.chain.head.number < start + 2 { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(node.chain.head.number >= start + 2)
+        let f = try #require(node.consensus).footprint
+        #expect(f.blocks <= 64)
+        #expect(f.futureMessages <= ConsensusConfig().maxFutureHeightMessages)
+        #expect(f.proposals <= 1 && f.voteRounds <= 16)
+        #expect(f.peerHeights <= 1 && f.blockRequests <= 32 && f.receivedBlocks <= 32, "\(f)")
+        #expect(node.chain.mempool.stats.pending <= 1)
+        #expect(!node.peers!.isBanned(flooder.nodeID))
+        // 33,000 messages in: what the process holds grew by far less.
+        let grown = residentBytes() - before
+        #expect(grown < 64 << 20, "resident memory grew by \(grown >> 20) MiB")
+        await flooder.stop()
+        await node.stop()
+    }
 }
