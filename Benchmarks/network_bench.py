@@ -34,12 +34,10 @@ import threading
 import time
 
 import requests
-from eth_account import Account
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "Tests", "Interop"))
-from athnode import dev_keys  # noqa: E402
-from node_load import batch, rpc, wait_nonce  # noqa: E402
+from node_load import batch, fund_senders, rpc, sign_transfers  # noqa: E402
 
 CHAIN_ID = 7332
 
@@ -113,18 +111,7 @@ def main():
         url0 = urls[0]
         base_fee = int(rpc(s, url0, "eth_getBlockByNumber", "latest", False)["baseFeePerGas"], 16)
         fee = {"maxFeePerGas": 4 * base_fee, "maxPriorityFeePerGas": 1}
-        funders = dev_keys(10)
-        senders = [Account.create() for _ in range(args.senders)]
-        counts = {}
-        for i, acct in enumerate(senders):
-            f = funders[i % len(funders)]
-            n = counts.setdefault(f.address, 0)
-            counts[f.address] = n + 1
-            tx = {"type": 2, "chainId": CHAIN_ID, "nonce": n, "to": acct.address, "value": 10**20, "gas": 21000, **fee}
-            batch(s, url0, ["0x" + f.sign_transaction(tx).raw_transaction.hex()])
-        for f in funders:
-            if f.address in counts:
-                wait_nonce(s, url0, f.address, counts[f.address])
+        funders, senders = fund_senders(s, url0, args.senders, fee, CHAIN_ID)
         # Pre-sign: per validator, its senders' transfers in nonce order;
         # the burst first, then the paced phase's.
         paced_total = int(args.paced_rate * args.paced_seconds)
@@ -132,11 +119,7 @@ def main():
         per_node = [[] for _ in urls]
         paced = []
         for nonce in range(args.per_sender + paced_per_sender):
-            for j, acct in enumerate(senders):
-                tx = {"type": 2, "chainId": CHAIN_ID, "nonce": nonce, "to": funders[0].address, "value": 1,
-                      "gas": 21000, **fee}
-                signed = acct.sign_transaction(tx)
-                item = ("0x" + signed.raw_transaction.hex(), "0x" + signed.hash.hex())
+            for j, item in enumerate(sign_transfers(senders, nonce, funders[0].address, fee, CHAIN_ID)):
                 if nonce < args.per_sender:
                     per_node[j % len(urls)].append(item)
                 else:

@@ -57,6 +57,35 @@ def wait_nonce(session, url, address, nonce, timeout=300):
     raise RuntimeError(f"{address} did not reach nonce {nonce}")
 
 
+def fund_senders(session, url, count, fee, chain_id=CHAIN_ID):
+    """Funds `count` fresh accounts with 100 ATH each from the dev accounts
+    (one wave per dev account; the pool keeps 64 per sender, so count <= 640)
+    and waits until every funding is committed. Returns (funders, senders)."""
+    funders = dev_keys(10)
+    senders = [Account.create() for _ in range(count)]
+    waves = {}
+    for i, acct in enumerate(senders):
+        f = funders[i % len(funders)]
+        n = waves.setdefault(f.address, 0)
+        waves[f.address] = n + 1
+        tx = {"type": 2, "chainId": chain_id, "nonce": n, "to": acct.address, "value": 10**20, "gas": 21000, **fee}
+        batch(session, url, ["0x" + f.sign_transaction(tx).raw_transaction.hex()])
+    for f in funders:
+        if f.address in waves:
+            wait_nonce(session, url, f.address, waves[f.address])
+    return funders, senders
+
+
+def sign_transfers(senders, nonce, to, fee, chain_id=CHAIN_ID):
+    """One 1-wei transfer to `to` from each sender at `nonce`: [(raw hex, hash hex)]."""
+    out = []
+    for acct in senders:
+        tx = {"type": 2, "chainId": chain_id, "nonce": nonce, "to": to, "value": 1, "gas": 21000, **fee}
+        signed = acct.sign_transaction(tx)
+        out.append(("0x" + signed.raw_transaction.hex(), "0x" + signed.hash.hex()))
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("athd")
@@ -73,25 +102,10 @@ def main():
         url = node.url
         base = int(rpc(s, url, "eth_getBlockByNumber", "latest", False)["baseFeePerGas"], 16)
         fee = {"maxFeePerGas": 4 * base, "maxPriorityFeePerGas": 1}
-        funders = dev_keys(10)
-        senders = [Account.create() for _ in range(args.senders)]
-        # Fund the senders: at most 40 per dev account per wave (the pool keeps 64 per sender).
-        waves = {}
-        for i, acct in enumerate(senders):
-            f = funders[i % len(funders)]
-            n = waves.setdefault(f.address, 0)
-            waves[f.address] = n + 1
-            tx = {"type": 2, "chainId": CHAIN_ID, "nonce": n, "to": acct.address, "value": 10**20, "gas": 21000, **fee}
-            batch(s, url, ["0x" + f.sign_transaction(tx).raw_transaction.hex()])
-        for f in funders:
-            if f.address in waves:
-                wait_nonce(s, url, f.address, waves[f.address])
+        funders, senders = fund_senders(s, url, args.senders, fee)
         # Pre-sign the load.
-        raws = []
-        for nonce in range(args.per_sender):
-            for acct in senders:
-                tx = {"type": 2, "chainId": CHAIN_ID, "nonce": nonce, "to": funders[0].address, "value": 1, "gas": 21000, **fee}
-                raws.append("0x" + acct.sign_transaction(tx).raw_transaction.hex())
+        raws = [raw for nonce in range(args.per_sender)
+                for raw, _ in sign_transfers(senders, nonce, funders[0].address, fee)]
         total = len(raws)
         start_height = int(rpc(s, url, "eth_blockNumber"), 16)
         t0 = time.time()

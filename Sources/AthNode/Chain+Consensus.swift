@@ -181,25 +181,10 @@ extension Chain {
                 l.append(bytes: block.lastCommit?.encode() ?? [])
                 l.appendList { ev in for e in block.evidence { ev.append(bytes: e.encode()) } }
             }
-            let n = block.number
             var meta = extra
-            meta.append((Self.seenCommitKey(n), commit.encode()))
-            meta.append((Self.blockConsensusKey(n), consensusRecord.bytes))
-            do {
-                try store.commit(block: Self.record(executed.block, receipts: executed.receipts),
-                                 state: Self.changes(executed.diff), meta: meta)
-            } catch {
-                let reload = reloadState()
-                return .failure(ChainError("cannot commit block \(n): \(error)\(reload.map { "; \($0)" } ?? "")"))
-            }
-            let header = executed.block.header
-            headState.withLock { $0 = header }
-            recent.record(header.number, header.hash)
-            _ = mempool.update(state: stateView, baseFee: rules.nextBaseFee(after: header))
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-            let committed = CommittedBlock(block: executed.block, receipts: executed.receipts, buildSeconds: seconds)
-            for listener in listeners.withLock({ $0 }) { listener(committed) }
-            return .success((committed, nextSet))
+            meta.append((Self.seenCommitKey(block.number), commit.encode()))
+            meta.append((Self.blockConsensusKey(block.number), consensusRecord.bytes))
+            return storeAndPublishOnQueue(executed, meta: meta, started: started).map { ($0, nextSet) }
         }
     }
 

@@ -151,15 +151,24 @@ public final class Chain: @unchecked Sendable {
         let started = DispatchTime.now().uptimeNanoseconds
         let env = BlockEnvironment.child(of: head, rules: rules, timestamp: timestamp, coinbase: coinbase, proposer: proposer)
         let executed = assemble(env, maxTransactions: maxTransactions, maxBytes: Int.max)
-        do {
-            try store.commit(block: Self.record(executed.block, receipts: executed.receipts), state: Self.changes(executed.diff))
-        } catch {
-            // The in-memory state is now ahead of the store: rebuild it from
-            // the last committed block before anything else runs.
-            let reload = reloadState()
-            return .failure(ChainError("cannot commit block \(env.number): \(error)\(reload.map { "; \($0)" } ?? "")"))
-        }
+        return storeAndPublishOnQueue(executed, started: started)
+    }
+
+    /// Writes an executed block, with `meta` records, in one store
+    /// transaction; then moves the head, updates the mempool and tells the
+    /// listeners. If the store refuses, the in-memory state (now ahead of
+    /// the store) is rebuilt from the last committed block before anything
+    /// else runs.
+    func storeAndPublishOnQueue(_ executed: ExecutedBlock, meta: [(String, [UInt8])] = [],
+                                started: UInt64) -> Result<CommittedBlock, ChainError> {
         let header = executed.block.header
+        do {
+            try store.commit(block: Self.record(executed.block, receipts: executed.receipts), state: Self.changes(executed.diff),
+                             meta: meta)
+        } catch {
+            let reload = reloadState()
+            return .failure(ChainError("cannot commit block \(header.number): \(error)\(reload.map { "; \($0)" } ?? "")"))
+        }
         headState.withLock { $0 = header }
         recent.record(header.number, header.hash)
         _ = mempool.update(state: stateView, baseFee: rules.nextBaseFee(after: header))
@@ -186,19 +195,7 @@ public final class Chain: @unchecked Sendable {
                 let reload = reloadState()
                 return .failure(ChainError("block \(header.number) refused: \(error)\(reload.map { "; \($0)" } ?? "")"))
             }
-            do {
-                try store.commit(block: Self.record(block, receipts: executed.receipts), state: Self.changes(executed.diff))
-            } catch {
-                let reload = reloadState()
-                return .failure(ChainError("cannot commit block \(header.number): \(error)\(reload.map { "; \($0)" } ?? "")"))
-            }
-            headState.withLock { $0 = header }
-            recent.record(header.number, header.hash)
-            _ = mempool.update(state: stateView, baseFee: rules.nextBaseFee(after: header))
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-            let committed = CommittedBlock(block: block, receipts: executed.receipts, buildSeconds: seconds)
-            for listener in listeners.withLock({ $0 }) { listener(committed) }
-            return .success(committed)
+            return storeAndPublishOnQueue(executed, started: started)
         }
         return try result.get()
     }

@@ -262,15 +262,19 @@ public final class ConsensusDriver: @unchecked Sendable {
     /// What the system calls of `block` are told: the signers of its last
     /// commit and its evidence.
     func inputs(for block: ConsensusBlock) -> ConsensusInputs {
+        inputs(lastCommit: block.lastCommit, evidence: block.evidence)
+    }
+
+    func inputs(lastCommit: Commit?, evidence: [DuplicateVoteEvidence]) -> ConsensusInputs {
         var signers = CommitSigners.none
-        if let c = block.lastCommit, let set = headValidators {
+        if let c = lastCommit, let set = headValidators {
             var keys = Set<Hash32>()
             for s in c.signatures {
                 if let v = set.validator(at: s.validatorIndex, address: s.validatorAddress) { keys.insert(Hash32(v.publicKey.bytes)!) }
             }
             signers = .keys(keys)
         }
-        let evidence = block.evidence.map {
+        let evidence = evidence.map {
             DoubleSignEvidenceInput(validator: $0.validatorAddress, height: $0.height, evidenceHash: Keccak256.hash($0.encode()))
         }
         return ConsensusInputs(signers: signers, evidence: evidence)
@@ -283,17 +287,15 @@ public final class ConsensusDriver: @unchecked Sendable {
             logger.error("no commit stored for block \(h - 1); cannot propose")
             return
         }
-        let evidence = evidencePool.values
+        let evidence = Array(evidencePool.values
             .filter { $0.height + Self.maxEvidenceAge > h && (try? $0.verify(against: state.validators, chainID: chain.rules.chainID)) != nil }
             .sorted { Keccak256.hash($0.encode()).bytes.lexicographicallyPrecedes(Keccak256.hash($1.encode()).bytes) }
-            .prefix(ConsensusBlock.maxEvidence)
+            .prefix(ConsensusBlock.maxEvidence))
         let proposer = state.validators[state.proposerIndex(round: r)].address
-        let skeleton = ConsensusBlock(block: Block(header: chain.head, transactions: [], senders: []),
-                                      lastCommit: lastCommit, evidence: Array(evidence))
         let built = chain.buildConsensusBlock(timestamp: UInt64(Date().timeIntervalSince1970), coinbase: keyAddress,
                                               proposer: proposer, validatorsHash: state.validators.hash,
-                                              lastCommit: lastCommit, evidence: Array(evidence),
-                                              inputs: inputs(for: skeleton))
+                                              lastCommit: lastCommit, evidence: evidence,
+                                              inputs: inputs(lastCommit: lastCommit, evidence: evidence))
         remember(built)
         logger.debug("proposing", metadata: ["height": "\(h)", "round": "\(r)", "txs": "\(built.block.transactions.count)"])
         feed(.proposalBlockReady(height: h, round: r, blockHash: built.hash))

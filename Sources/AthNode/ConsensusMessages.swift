@@ -29,23 +29,28 @@ enum ConsensusWire {
 
     static func decodeProposal(_ bytes: [UInt8],
                                knownSenders: (@Sendable (Hash32) -> Address?)? = nil) throws(ChainError) -> (Proposal, ConsensusBlock) {
-        var top = RLPDecoder(bytes)
-        let p: [UInt8], b: [UInt8]
-        do {
-            var l = try top.readList()
-            try top.finish()
-            p = Array(try l.readBytes())
-            b = Array(try l.readBytes())
-            try l.finish()
-        } catch {
-            throw ChainError("malformed proposal message: \(error)")
-        }
+        let (p, b) = try pair(bytes, "proposal message")
         let proposal: Proposal
         do { proposal = try Proposal.decode(p) } catch { throw ChainError("proposal: \(error)") }
         let block = try ConsensusBlock.decode(b, knownSenders: knownSenders)
         guard block.hash == proposal.blockHash else { throw ChainError("proposal names block \(proposal.blockHash) but carries \(block.hash)") }
         guard block.number == proposal.height else { throw ChainError("proposal for height \(proposal.height) carries block \(block.number)") }
         return (proposal, block)
+    }
+
+    /// The two byte strings of RLP([a, b]), nothing before or after.
+    private static func pair(_ bytes: [UInt8], _ what: String) throws(ChainError) -> ([UInt8], [UInt8]) {
+        do {
+            var top = RLPDecoder(bytes)
+            var l = try top.readList()
+            try top.finish()
+            let a = Array(try l.readBytes())
+            let b = Array(try l.readBytes())
+            try l.finish()
+            return (a, b)
+        } catch {
+            throw ChainError("malformed \(what): \(error)")
+        }
     }
 
     /// blockRequest: RLP([height]).
@@ -72,17 +77,7 @@ enum ConsensusWire {
     }
 
     static func decodeBlockResponse(_ bytes: [UInt8]) throws(ChainError) -> (ConsensusBlock, Commit) {
-        var top = RLPDecoder(bytes)
-        let b: [UInt8], c: [UInt8]
-        do {
-            var l = try top.readList()
-            try top.finish()
-            b = Array(try l.readBytes())
-            c = Array(try l.readBytes())
-            try l.finish()
-        } catch {
-            throw ChainError("malformed block response: \(error)")
-        }
+        let (b, c) = try pair(bytes, "block response")
         let commit: Commit
         do { commit = try Commit.decode(c) } catch { throw ChainError("block response commit: \(error)") }
         return (try ConsensusBlock.decode(b), commit)

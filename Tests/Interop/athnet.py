@@ -21,6 +21,8 @@ import time
 import urllib.error
 import urllib.request
 
+from athnode import NodeProcess
+
 CHAIN_ID = 7332
 ATH = 10**18
 STAKING = "0x0000000000000000000000000000000000001001"
@@ -248,7 +250,7 @@ class Partition:
 
 # ------------------------------------------------------------------ nodes
 
-class NetNode:
+class NetNode(NodeProcess):
     """One `athd start --home HOME` process; output (stdout and stderr) is
     appended to HOME.log."""
 
@@ -286,7 +288,7 @@ class NetNode:
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:
-                self._close_log()
+                self.release()
                 raise RuntimeError(f"{self} exited with {self.proc.returncode}: {self.crash_excerpt()}")
             try:
                 self.node_id = self.rpc("ath_status", timeout=1)["nodeId"]
@@ -295,29 +297,11 @@ class NetNode:
                 time.sleep(0.1)
         raise RuntimeError(f"{self} did not answer JSON-RPC in {timeout} s: {self.log()[-3000:]}")
 
-    def stop(self, timeout=20):
-        """SIGTERM and wait (SIGKILL after `timeout`); the exit status."""
-        if self.running:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._close_log()
-        return self.proc.returncode if self.proc else None
-
-    def kill(self):
-        if self.running:
-            self.proc.kill()
-            self.proc.wait()
-        self._close_log()
-
     def restart(self, extra=(), timeout=30):
         self.stop()
         return self.start(extra, timeout)
 
-    def _close_log(self):
+    def release(self):
         if self._log:
             self._log.close()
             self._log = None

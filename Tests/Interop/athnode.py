@@ -23,7 +23,35 @@ def dev_keys(count=10):
     return out
 
 
-class DevNode:
+class NodeProcess:
+    """An athd process (`proc`) that stops on SIGTERM; subclasses start it
+    and close what they opened for it in `release`."""
+
+    proc = None
+
+    def release(self):
+        pass
+
+    def stop(self, timeout=20):
+        """SIGTERM and wait (SIGKILL after `timeout`); the exit status."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.release()
+        return self.proc.returncode if self.proc else None
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.release()
+
+
+class DevNode(NodeProcess):
     """One `athd dev` process on free ports with its home in `home`."""
 
     def __init__(self, athd, home, extra=()):
@@ -65,24 +93,7 @@ class DevNode:
         with open(self.log_path, "r", errors="replace") as f:
             return f.read()
 
-    def stop(self, timeout=20):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.close_pipes()
-        return self.proc.returncode if self.proc else None
-
-    def kill(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self.close_pipes()
-
-    def close_pipes(self):
+    def release(self):
         if self.proc and self.proc.stdout:
             self.proc.stdout.close()
         if getattr(self, "log", None):
