@@ -235,7 +235,7 @@ struct HostilePeerTests {
         let head = node.chain.head.number
         let before = residentBytes()
 
-        for i in 0..<3_000 {
+        for i in 0..<300 {
             let h = head + 1 + UInt64(i % 3)
             var header = Header(parentHash: Keccak256.hash(Array("junk \(i)".utf8)), coinbase: Address(low: 7),
                                 stateRoot: Header.emptyTrieRoot, transactionsRoot: Header.emptyTrieRoot,
@@ -249,13 +249,13 @@ struct HostilePeerTests {
             w.appendList { l in l.append(bytes: p.encode()); l.append(bytes: block.encode()) }
             flooder.broadcast(.proposal, w.bytes)
         }
-        for i in 0..<20_000 {
+        for i in 0..<5_000 {
             let v = Vote.signed(type: .prevote, height: head + 1_000 + UInt64(i % 50), round: Int32(i % 7),
                                 blockHash: Keccak256.hash(Array("vote \(i)".utf8)), validatorIndex: 0,
                                 validatorAddress: DevChain.accounts()[0].address, key: junkKey, chainID: chainID)
             flooder.broadcast(.vote, v.encode())
         }
-        for i in 0..<5_000 {
+        for i in 0..<500 {
             var w = RLPWriter(capacity: 64)
             w.appendList { l in l.append(head + 2 + UInt64(i)); l.append(Keccak256.hash(Array("status \(i)".utf8))) }
             flooder.broadcast(.status, w.bytes)
@@ -266,7 +266,7 @@ struct HostilePeerTests {
                                         gasLimit: 21_000, to: Address(low: 0xbeef), value: UInt256(1)).signed(with: sender.key)
         var batch = RLPWriter(capacity: 256)
         batch.appendList { l in l.append(bytes: tx.encoded) }
-        for _ in 0..<5_000 { flooder.broadcast(.transactions, batch.bytes) }
+        for _ in 0..<1_000 { flooder.broadcast(.transactions, batch.bytes) }
 
         // Blocks go on through the flood, and the flooder (nothing it sent
         // is invalid) stays connected.
@@ -280,7 +280,7 @@ struct HostilePeerTests {
         #expect(f.peerHeights <= 1 && f.blockRequests <= 32 && f.receivedBlocks <= 32, "\(f)")
         #expect(node.chain.mempool.stats.pending <= 1)
         #expect(!node.peers!.isBanned(flooder.nodeID))
-        // 33,000 messages in: what the process holds grew by far less.
+        // 6,800 messages in: what the process holds grew by far less.
         let grown = residentBytes() - before
         #expect(grown < 64 << 20, "resident memory grew by \(grown >> 20) MiB")
         await flooder.stop()

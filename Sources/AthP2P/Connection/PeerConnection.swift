@@ -95,24 +95,32 @@ public final class PeerConnection: Sendable {
         // so a burst of small messages costs one wake-up and one syscall.
         let first = pending.withLock { p in
             p.messages.append(PeerMessage(channel: number, message: message))
-            p.bytes += size
             defer { p.scheduled = true }
             return !p.scheduled
         }
         if first { channel.eventLoop.execute { [self] in drain() } }
     }
 
-    /// Writes every gathered message, in order, and flushes (on the event loop).
+    /// Writes the gathered messages, in order, and flushes (on the event
+    /// loop). One turn takes at most `drainLimit` messages, so a burst to one
+    /// peer does not hold the event loop its other channels share.
     private func drain() {
-        let (messages, bytes) = pending.withLock { p in
-            defer { p = PendingWrites() }
-            return (p.messages, p.bytes)
+        let (messages, bytes, more) = pending.withLock { p in
+            let taken = Array(p.messages.prefix(Self.drainLimit))
+            let size = taken.reduce(0) { $0 + $1.message.count + Self.frameOverhead }
+            p.messages.removeFirst(taken.count)
+            p.scheduled = !p.messages.isEmpty
+            return (taken, size, p.scheduled)
         }
+        if more { channel.eventLoop.execute { [self] in drain() } }
         guard let last = messages.last else { return }
         for m in messages.dropLast() { channel.write(m, promise: nil) }
         let queue = outboundBytes
         channel.writeAndFlush(last).whenComplete { _ in queue.withLock { $0 -= bytes } }
     }
+
+    /// Messages one event-loop turn writes for this connection.
+    static let drainLimit = 256
 
     /// Bytes queued for the peer and not yet written to the socket.
     public var queuedOutboundBytes: Int { outboundBytes.withLock { $0 } }
@@ -139,7 +147,6 @@ public final class PeerConnection: Sendable {
 /// Messages queued by `send` and not yet handed to the channel.
 private struct PendingWrites {
     var messages: [PeerMessage] = []
-    var bytes = 0
     var scheduled = false
 }
 
