@@ -50,6 +50,8 @@ let package = Package(
             .product(name: "NIOWebSocket", package: "swift-nio"),
         ]),
         .target(name: "AthConsensus", dependencies: ["AthPrimitives", "AthCrypto"]),
+        .target(name: "AthChecker", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes"]),
+        .target(name: "AthWorker", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes", "COpenBLAS"]),
         .target(name: "AthP2P", dependencies: [
             "AthPrimitives", "AthCrypto", "CSodium",
             .product(name: "NIOCore", package: "swift-nio"),
@@ -93,6 +95,8 @@ let package = Package(
         .testTarget(name: "AthNodeTests", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes", "AthEVM", "AthExecution",
             "AthStorage", "AthMempool", "AthNode", "AthTestSupport", "AthConsensus", "AthP2P",
             .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "AthWorkerTests", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes", "AthWorker"]),
+        .testTarget(name: "AthCheckerTests", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes", "AthChecker"]),
         .testTarget(name: "AthConsensusTests", dependencies: ["AthPrimitives", "AthCrypto", "AthConsensus", "AthTestSupport"]),
         .testTarget(name: "AthP2PTests", dependencies: ["AthPrimitives", "AthCrypto", "AthP2P", "AthTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),

@@ -1,0 +1,31 @@
+import AthPrimitives
+import CSodium
+
+/// The ChaCha20 stream cipher of RFC 8439 (32-byte key, 96-bit nonce, 32-bit
+/// block counter), through libsodium: a deterministic keystream, used where
+/// data must be derived from a seed by anyone (job matrices, checker
+/// randomness). Not an AEAD; never for secrecy on its own.
+public enum ChaCha20 {
+    /// Fills `out` with keystream bytes from block `counter` on.
+    public static func keystream(key: Hash32, nonce: [UInt8], counter: UInt32 = 0, into out: UnsafeMutableRawBufferPointer) {
+        precondition(nonce.count == 12, "ChaCha20 nonce must be 12 bytes")
+        Sodium.ensureInitialized()
+        guard let base = out.baseAddress, out.count > 0 else { return }
+        let target = base.assumingMemoryBound(to: UInt8.self)
+        target.initialize(repeating: 0, count: out.count)
+        key.bytes.withUnsafeBufferPointer { k in
+            nonce.withUnsafeBufferPointer { n in
+                _ = crypto_stream_chacha20_ietf_xor_ic(target, target, UInt64(out.count), n.baseAddress!, counter, k.baseAddress!)
+            }
+        }
+    }
+
+    /// `count` keystream bytes from block `counter` on.
+    public static func keystream(key: Hash32, nonce: [UInt8], counter: UInt32 = 0, count: Int) -> [UInt8] {
+        precondition(count >= 0)
+        return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            keystream(key: key, nonce: nonce, counter: counter, into: UnsafeMutableRawBufferPointer(buffer))
+            initialized = count
+        }
+    }
+}
