@@ -77,7 +77,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "athbench", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes", "AthExecution",
-                                                           "AthMempool", "AthStorage", "AthNode", "AthP2P", "CSecp256k1", "CLMDB",
+                                                           "AthMempool", "AthStorage", "AthNode", "AthP2P", "AthWorker", "AthChecker",
+                                                           "CSecp256k1", "CLMDB",
                                                            .product(name: "Logging", package: "swift-log")],
                           path: "Benchmarks/AthBench"),
 

@@ -13,6 +13,8 @@
 # NETWORK_SENDERS, NETWORK_PER_SENDER: the burst; finality is measured at a
 # paced 1000 transfers per second). Gossip: GOSSIP_ROUNDS of a 1 MiB message
 # to 8 P2P peers against the plain C loopback fan-out (loopback_fanout.c).
+# gemm-i8: GEMM_N (2048) with the worker's CPU backend and Freivalds' check
+# against plain OpenBLAS (openblas_gemm.c).
 # Exits 1 when a ratio is below its goal.
 set -euo pipefail
 
@@ -36,6 +38,9 @@ trap 'rm -rf "$work"' EXIT
 # shellcheck disable=SC2046  # pkg-config output is a list of flags
 cc -O2 -o "$work/secp256k1_recover" "$here/secp256k1_recover.c" $(pkg-config --cflags --libs libsecp256k1) -lpthread
 cc -O2 -o "$work/loopback_fanout" "$here/loopback_fanout.c" -lpthread
+# shellcheck disable=SC2046
+cc -O2 -o "$work/openblas_gemm" "$here/openblas_gemm.c" $(pkg-config --cflags --libs openblas)
+gemm_n=${GEMM_N:-2048}
 gossip_rounds=${GOSSIP_ROUNDS:-20}
 "$athbench" secp256k1-vectors "$recover_n" "$work/recover.bin"
 "$athbench" admission-vectors "$admission_n" "$work/admission.bin"
@@ -92,6 +97,17 @@ printf '%-34s %14s %14s %-6s %6s %6s\n' "keccak256 32 B (vs pycryptodome)" "$sma
 row "tx admission, 2 threads (vs C)" "$admit_ours" "$admit_c" ns/tx "$(ratio "$admit_c" "$admit_ours")" 0.7
 row "import 1000-transfer blocks (vs raw)" "$import_ours" "$import_raw" ms "$(ratio "$import_raw" "$import_ours")" 0.5
 row "1 MiB block to 8 P2P peers (vs C)" "$gossip_ours" "$gossip_c" ms "$(ratio "$gossip_c" "$gossip_ours")" 0.33
+# The worker's CPU backend (seeded int8 matrices, float64 dgemm, int32 back)
+# vs plain OpenBLAS dgemm on the same size, and a checker's Freivalds check
+# of the result as a fraction of the backend's time.
+gemm=$("$athbench" gemm "$gemm_n" 20)
+gemm_c=$("$work/openblas_gemm" "$gemm_n")
+row "gemm-i8 $gemm_n³ on the CPU (vs C OpenBLAS)" "$(field ms "$gemm")" "$(field ms "$gemm_c")" ms \
+    "$(ratio "$(field ms "$gemm_c")" "$(field ms "$gemm")")" 0.9
+fraction=$(field freivalds_fraction "$gemm")
+row "Freivalds, 20 rounds (share of gemm)" "$(field freivalds_ms "$gemm")" "$(field ms "$gemm")" ms \
+    "$(awk -v f="$fraction" 'BEGIN { printf "%.2f", (f > 0 ? 0.01 / f : 0) }')" 1.0
+echo "  ($gemm / $gemm_c)"
 if [[ -n "${ATHD:-}" ]]; then
     load=$("$python" "$here/node_load.py" "$ATHD")
     printf '%-34s %14s %14s %-6s\n' "athd dev raw-tx load" "$(field tx_per_s "$load")" "-" tx/s

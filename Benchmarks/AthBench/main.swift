@@ -5,6 +5,7 @@
 //   athbench secp256k1-vectors N FILE      write N deterministic recovery inputs to FILE
 //   athbench secp256k1-recover N [FILE]    recover N public keys per repetition
 //   athbench gossip SIZE PEERS ROUNDS      send a SIZE-byte message to PEERS P2P peers (GossipBench.swift)
+//   athbench gemm N ROUNDS                 the CPU backend on an N³ gemm-i8 job and Freivalds' check (ComputeBench.swift)
 //
 // Each prints one line of `key=value` fields; the figure is the best of
 // `repetitions` timed passes after one warm-up pass.
@@ -149,7 +150,9 @@ case "block-import":
     blockImport(blocks: integer(1, "BLOCKS"), perBlock: integer(2, "TXS"))
 case "gossip":
     gossipBench(size: integer(1, "SIZE"), peerCount: integer(2, "PEERS"), rounds: integer(3, "ROUNDS"))
+case "gemm":
+    gemmBench(n: integer(1, "N"), rounds: integer(2, "ROUNDS"))
 default:
     fail("usage: athbench keccak SIZE N | secp256k1-vectors N FILE | secp256k1-recover N [FILE] | " +
-         "admission-vectors N FILE | admission N THREADS | block-import BLOCKS TXS | gossip SIZE PEERS ROUNDS")
+         "admission-vectors N FILE | admission N THREADS | block-import BLOCKS TXS | gossip SIZE PEERS ROUNDS | gemm N ROUNDS")
 }
