@@ -50,7 +50,7 @@ let package = Package(
             .product(name: "NIOWebSocket", package: "swift-nio"),
         ]),
         .target(name: "AthConsensus", dependencies: ["AthPrimitives", "AthCrypto"]),
-        .target(name: "AthChecker", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes"]),
+        .target(name: "AthChecker", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes", "COpenBLAS"]),
         .target(name: "AthWorker", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes", "COpenBLAS"]),
         .target(name: "AthP2P", dependencies: [
             "AthPrimitives", "AthCrypto", "CSodium",

@@ -1,6 +1,8 @@
+import Foundation
 import AthPrimitives
 import AthCrypto
 import AthTypes
+import COpenBLAS
 
 /// Freivalds' check of a `gemm-i8` result: for random 0/1 vectors r, C·r
 /// must equal A·(B·r). A wrong C passes one round with probability at most
@@ -35,44 +37,65 @@ public enum Freivalds {
         let rounds = spec.rounds
         let masks = masks(seed: seed, n: spec.n, rounds: rounds)
         // B·r (k × rounds) and C·r (m × rounds): sums of selected columns.
-        let br = selectedSums(rows: spec.k, columns: spec.n, rounds: rounds, masks: masks) { Int64(b[$0]) }
-        let cr = selectedSums(rows: spec.m, columns: spec.n, rounds: rounds, masks: masks) { Int64(c[$0]) }
-        // A·(B·r) (m × rounds), compared row by row.
-        let k = spec.k
-        var abr = [Int64](repeating: 0, count: rounds)
-        for i in 0..<spec.m {
-            for j in 0..<rounds { abr[j] = 0 }
-            for p in 0..<k {
-                let x = Int64(a[i * k + p])
-                if x == 0 { continue }
-                for j in 0..<rounds { abr[j] &+= x &* br[p * rounds + j] }
+        let br = b.withUnsafeBufferPointer { selectedSums($0, rows: spec.k, columns: spec.n, rounds: rounds, masks: masks) }
+        let cr = c.withUnsafeBufferPointer { selectedSums($0, rows: spec.m, columns: spec.n, rounds: rounds, masks: masks) }
+        // A·(B·r) (m × rounds) in float64 through dgemm: |B·r| ≤ 2^7·n and
+        // |A·(B·r)| ≤ 2^14·n·k < 2^53, so every value is exact.
+        let (m, k) = (spec.m, spec.k)
+        let ad = a.map(Double.init), brd = br.map(Double.init)
+        var abr = [Double](repeating: 0, count: m * rounds)
+        ad.withUnsafeBufferPointer { ad in
+            brd.withUnsafeBufferPointer { brd in
+                abr.withUnsafeMutableBufferPointer { abr in
+                    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(rounds), Int32(k), 1.0,
+                                ad.baseAddress, Int32(k), brd.baseAddress, Int32(rounds), 0.0, abr.baseAddress, Int32(rounds))
+                }
             }
-            for j in 0..<rounds where abr[j] != cr[i * rounds + j] { return false }
         }
+        for i in 0..<(m * rounds) where Int64(abr[i]) != cr[i] { return false }
         return true
     }
 
     /// For each row and round, the sum of the row's entries in the columns
     /// the round selects (rows × rounds, row-major). Eight rounds at a time
     /// through a 256-entry table per row (each entry added once per group).
-    static func selectedSums(rows: Int, columns: Int, rounds: Int, masks: [UInt64], entry: (Int) -> Int64) -> [Int64] {
-        var out = [Int64](repeating: 0, count: rows * rounds)
-        var table = [Int64](repeating: 0, count: 256)
+    static func selectedSums<T: BinaryInteger & Sendable>(_ values: UnsafeBufferPointer<T>, rows: Int, columns: Int,
+                                                          rounds: Int, masks: [UInt64]) -> [Int64] {
         let groups = (rounds + 7) / 8
-        for g in 0..<groups {
-            let shift = UInt64(8 * g)
-            let bytes = masks.map { Int(truncatingIfNeeded: $0 >> shift) & 0xff }
-            for i in 0..<rows {
-                for v in 0..<256 { table[v] = 0 }
-                let base = i * columns
-                for col in 0..<columns { table[bytes[col]] &+= entry(base + col) }
-                for bit in 0..<min(8, rounds - 8 * g) {
-                    var sum: Int64 = 0
-                    for v in 0..<256 where v >> bit & 1 == 1 { sum &+= table[v] }
-                    out[i * rounds + 8 * g + bit] = sum
+        // Column c's byte for group g at c·groups + g.
+        var bytes = [UInt8](repeating: 0, count: columns * groups)
+        for c in 0..<columns { for g in 0..<groups { bytes[c * groups + g] = UInt8(truncatingIfNeeded: masks[c] >> UInt64(8 * g)) } }
+        return [Int64](unsafeUninitializedCapacity: rows * rounds) { out, initialized in
+            bytes.withUnsafeBufferPointer { bytes in
+                nonisolated(unsafe) let (values, bytes, out) = (values, bytes, out)
+                // Rows split over the cores; each worker has its own tables.
+                let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, rows / 64, 16))
+                let chunk = (rows + parts - 1) / parts
+                DispatchQueue.concurrentPerform(iterations: parts) { part in
+                    let tables = UnsafeMutablePointer<Int64>.allocate(capacity: 256 * groups)
+                    defer { tables.deallocate() }
+                    for i in (part * chunk)..<min(rows, part * chunk + chunk) {
+                        tables.update(repeating: 0, count: 256 * groups)
+                        let row = values.baseAddress! + i * columns
+                        var index = 0
+                        for c in 0..<columns {
+                            let value = Int64(row[c])
+                            for g in 0..<groups {
+                                tables[256 &* g &+ Int(bytes[index])] &+= value
+                                index &+= 1
+                            }
+                        }
+                        for g in 0..<groups {
+                            for bit in 0..<min(8, rounds - 8 * g) {
+                                var sum: Int64 = 0
+                                for v in 0..<256 where v >> bit & 1 == 1 { sum &+= tables[256 * g + v] }
+                                out[i * rounds + 8 * g + bit] = sum
+                            }
+                        }
+                    }
                 }
             }
+            initialized = rows * rounds
         }
-        return out
     }
 }
