@@ -49,7 +49,7 @@ final class TransactionGossip: @unchecked Sendable {
             var batch: [[UInt8]] = []
             var bytes = 0
             for item in items where item.source != peer.nodeID {
-                if batch.count == Self.maxCount || bytes + item.bytes.count > Self.maxBytes {
+                if !batch.isEmpty && (batch.count == Self.maxCount || bytes + item.bytes.count > Self.maxBytes) {
                     peers.send(to: peer.nodeID, .transactions, Self.encode(batch))
                     batch = []; bytes = 0
                 }

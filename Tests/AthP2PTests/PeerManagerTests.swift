@@ -51,8 +51,11 @@ private struct TestPeer {
     }
 }
 
-/// Polls `condition` every 20 ms for up to `seconds`.
-private func eventually(within seconds: Double = 5, _ condition: () -> Bool) async -> Bool {
+/// Polls `condition` every 20 ms for up to `seconds`. The deadline is long
+/// because `make test` runs every suite of the package at once on a small
+/// machine, where a connection can wait seconds for a thread; a condition
+/// that holds returns as soon as it does.
+private func eventually(within seconds: Double = 30, _ condition: () -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
     while ContinuousClock.now < deadline {
         if condition() { return true }
