@@ -97,6 +97,10 @@ event JobCreated:
     price: uint256
     deadline: uint256
 
+event JobSpecPublished:
+    jobId: indexed(uint256)
+    spec: Bytes[MAX_SPEC_BYTES]
+
 event JobAccepted:
     jobId: indexed(uint256)
     operator: indexed(address)
@@ -190,6 +194,8 @@ GOVERNANCE: constant(address) = 0x0000000000000000000000000000000000001005
 SYSTEM: constant(address) = 0xffffFFFfFFffffffffffffffFfFFFfffFFFfFFfE  # the node's system calls
 
 BPS: constant(uint256) = 10_000
+# Largest job spec createJobWithSpec publishes (gemm-i8 takes 192 bytes).
+MAX_SPEC_BYTES: constant(uint256) = 1024
 MAX_OPERATOR_LEASES: constant(uint256) = 64
 # Open leases the node's per-block settlement visits: each is settled once
 # it is an epoch behind, so every lease is settled at least once per epoch
@@ -383,14 +389,9 @@ def _accrue_one(leaseId: uint256):
 
 # --------------------------------------------------------------------- jobs
 
-@external
+@internal
 @payable
-def createJob(specHash: bytes32, operator: address, deadline: uint256) -> uint256:
-    """
-    @notice Creates a job paid with msg.value; `operator` empty makes it open.
-    @param deadline Last block at which the result may be committed.
-    @return The job id (from 1).
-    """
+def _createJob(specHash: bytes32, operator: address, deadline: uint256) -> uint256:
     assert msg.value > 0, "Escrow: job payment must be positive"
     assert deadline > block.number, "Escrow: deadline must be in the future"
     if operator != empty(address):
@@ -410,6 +411,32 @@ def createJob(specHash: bytes32, operator: address, deadline: uint256) -> uint25
         state=JOB_OPEN,
     )
     log JobCreated(jobId=jobId, customer=msg.sender, operator=operator, specHash=specHash, price=msg.value, deadline=deadline)
+    return jobId
+
+
+@external
+@payable
+def createJob(specHash: bytes32, operator: address, deadline: uint256) -> uint256:
+    """
+    @notice Creates a job paid with msg.value; `operator` empty makes it open.
+            The spec travels outside the chain; createJobWithSpec publishes it.
+    @param deadline Last block at which the result may be committed.
+    @return The job id (from 1).
+    """
+    return self._createJob(specHash, operator, deadline)
+
+
+@external
+@payable
+def createJobWithSpec(spec: Bytes[MAX_SPEC_BYTES], operator: address, deadline: uint256) -> uint256:
+    """
+    @notice createJob with specHash = keccak256(spec), and the spec itself
+            published in a JobSpecPublished log, where workers and checkers
+            read it (docs/gemm-i8.md describes the gemm-i8 spec).
+    """
+    assert len(spec) > 0, "Escrow: job spec is empty"
+    jobId: uint256 = self._createJob(keccak256(spec), operator, deadline)
+    log JobSpecPublished(jobId=jobId, spec=spec)
     return jobId
 
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AthClient
 import AthEVM
 import AthPrimitives
 import Foundation

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AthClient
 import AthPrimitives
 import AthRPC
 import AthTypes

@@ -1,3 +1,4 @@
+import AthClient
 import AthPrimitives
 import AthRPC
 import AthTypes

@@ -1,21 +1,8 @@
+import AthClient
 import AthCrypto
 import AthPrimitives
 import AthRPC
 import AthTypes
-
-/// The protocol contracts at their fixed genesis addresses (Contracts/DESIGN.md).
-enum ProtocolContract: String, CaseIterable, Sendable {
-    case params = "Params", staking = "Staking", slashing = "Slashing", escrow = "Escrow", oracle = "Oracle",
-         governance = "Governance"
-
-    /// 0x…1000 to 0x…1005, in genesis order.
-    var address: Address { Address(low: 0x1000 + UInt64(Self.allCases.firstIndex(of: self) ?? 0)) }
-
-    init?(address: Address) {
-        guard let c = Self.allCases.first(where: { $0.address == address }) else { return nil }
-        self = c
-    }
-}
 
 /// Staking roles as the contract numbers them.
 enum StakeRole: UInt8, CaseIterable, Sendable {
@@ -30,82 +17,6 @@ enum StakeRole: UInt8, CaseIterable, Sendable {
         if let r = allowed.first(where: { $0.name == t || String($0.rawValue) == t }) { return r }
         throw CLIError("role \"\(text)\" is not one of \(allowed.map(\.name).joined(separator: ", "))")
     }
-}
-
-// MARK: Functions
-
-enum StakingABI {
-    static let registerValidator = ABIFunction("registerValidator", [.bytes32, .uint256])
-    static let registerOperator = ABIFunction("registerOperator", [.string, .uint256, .uint256, .string])
-    static let registerChecker = ABIFunction("registerChecker", [.string])
-    static let addStake = ABIFunction("addStake", [.uint8])
-    static let delegate = ABIFunction("delegate", [.address])
-    static let unbond = ABIFunction("unbond", [.uint8, .address, .uint256])
-    static let withdraw = ABIFunction("withdraw")
-    static let claimRewards = ABIFunction("claimRewards")
-    static let pendingRewards = ABIFunction("pendingRewards", [.address], returns: [.uint256])
-    /// (consensusKey, commissionBps, selfStake, delegated, jailedUntil, jailed, banned, registered)
-    static let validators = ABIFunction("validators", [.address], returns: [
-        .tuple([.bytes32, .uint256, .uint256, .uint256, .uint256, .bool, .bool, .bool])])
-    /// (gpuModel, gpuCount, gpuMemoryGiB, endpoint, stake, registered)
-    static let operators = ABIFunction("operators", [.address], returns: [
-        .tuple([.string, .uint256, .uint256, .string, .uint256, .bool])])
-    /// (endpoint, stake, registered, active)
-    static let checkers = ABIFunction("checkers", [.address], returns: [.tuple([.string, .uint256, .bool, .bool])])
-    static let delegations = ABIFunction("delegations", [.address], returns: [.array(.address)])
-    /// delegation(validator, delegator)
-    static let delegation = ABIFunction("delegation", [.address, .address], returns: [.uint256])
-    /// (role, amount, createdBlock, releaseBlock)[]
-    static let unbondingEntries = ABIFunction("unbondingEntries", [.address], returns: [
-        .array(.tuple([.uint8, .uint256, .uint256, .uint256]))])
-    static let bonded = ABIFunction("bonded", [.address], returns: [.uint256])
-}
-
-enum SlashingABI {
-    static let unjail = ABIFunction("unjail")
-}
-
-enum EscrowABI {
-    static let createJob = ABIFunction("createJob", [.bytes32, .address, .uint256], returns: [.uint256])
-    static let acceptJob = ABIFunction("acceptJob", [.uint256])
-    static let commitResult = ABIFunction("commitResult", [.uint256, .bytes32])
-    static let reclaim = ABIFunction("reclaim", [.uint256])
-    static let withdraw = ABIFunction("withdraw")
-    /// (customer, operator, specHash, price, deadline, createdBlock, resultRoot, verdict, workUnits, state)
-    static let job = ABIFunction("job", [.uint256], returns: [
-        .tuple([.address, .address, .bytes32, .uint256, .uint256, .uint256, .bytes32, .uint8, .uint256, .uint8])])
-    static let openLease = ABIFunction("openLease", [.address, .uint256], returns: [.uint256])
-    static let topUp = ABIFunction("topUp", [.uint256])
-    static let closeLease = ABIFunction("closeLease", [.uint256])
-    /// (customer, operator, pricePerBlock, deposit, startBlock, paidUntil, totalPaid, refunded, closedBlock, state)
-    static let lease = ABIFunction("lease", [.uint256], returns: [
-        .tuple([.address, .address, .uint256, .uint256, .uint256, .uint256, .uint256, .uint256, .uint256, .uint8])])
-}
-
-enum GovernanceABI {
-    static let propose = ABIFunction("propose", [.address, .uint256, .bytes, .string], returns: [.uint256])
-    static let deposit = ABIFunction("deposit", [.uint256])
-    static let vote = ABIFunction("vote", [.uint256, .uint8])
-    static let tally = ABIFunction("tally", [.uint256])
-    static let execute = ABIFunction("execute", [.uint256])
-    /// (proposer, target, value, callData, description, totalDeposit, submitBlock, depositEndBlock,
-    ///  votingStartBlock, votingEndBlock, executableBlock, yes, no, abstain, veto, totalStake, state)
-    static let proposal = ABIFunction("proposal", [.uint256], returns: [
-        .tuple([.address, .address, .uint256, .bytes, .string] + [ABIType](repeating: .uint256, count: 11) + [.uint8])])
-
-    static let states = ["deposit period", "voting", "passed", "rejected", "vetoed", "executed", "dropped"]
-    static let options = ["yes", "no", "abstain", "veto"]
-
-    static func stateName(_ s: UInt256) -> String { s.intIfFits.flatMap { states.indices.contains($0) ? states[$0] : nil } ?? "state \(s)" }
-    static func optionName(_ o: UInt256) -> String {
-        o.intIfFits.flatMap { (1...options.count).contains($0) ? options[$0 - 1] : nil } ?? "option \(o)"
-    }
-}
-
-enum ParamsABI {
-    static let get = ABIFunction("get", [.string], returns: [.uint256])
-    static let set = ABIFunction("set", [.string, .uint256])
-    static let names = ABIFunction("names", returns: [.array(.string)])
 }
 
 // MARK: Events

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AthClient
 import AthCrypto
 import AthPrimitives
 import AthTypes

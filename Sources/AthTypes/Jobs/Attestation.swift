@@ -28,7 +28,7 @@ public struct OracleDomain: Sendable, Equatable {
 /// A checker's signed statement about one job (EIP-712 typed data
 /// `Attestation(uint256 jobId,bytes32 resultRoot,uint8 verdict,uint256 workUnits,uint256 round)`),
 /// as `Oracle.submitReport` verifies it.
-public struct JobAttestation: Sendable, Equatable {
+public struct JobAttestation: Sendable, Equatable, Hashable {
     public var jobID: UInt256
     public var resultRoot: Hash32
     public var verdict: Verdict
@@ -56,9 +56,50 @@ public struct JobAttestation: Sendable, Equatable {
 
     /// The signer of a 65-byte signature (v 27 or 28, low s); nil when it is malformed or does not recover.
     public func signer(of signature: [UInt8], domain: OracleDomain) -> Address? {
+        OracleSignature.recover(signature, digest: digest(domain))
+    }
+}
+
+/// A checker's signed measurement of an operator's uptime in one epoch
+/// (EIP-712 typed data `Uptime(address operator,uint256 epoch,uint256 uptimeBps,uint256 round)`),
+/// as `Oracle.submitUptimeReport` verifies it.
+public struct UptimeAttestation: Sendable, Equatable, Hashable {
+    public var `operator`: Address
+    public var epoch: UInt64
+    public var uptimeBps: UInt64
+    public var round: UInt256
+
+    public init(operator: Address, epoch: UInt64, uptimeBps: UInt64, round: UInt256) {
+        self.operator = `operator`; self.epoch = epoch; self.uptimeBps = uptimeBps; self.round = round
+    }
+
+    static let typeHash = Keccak256.hash(Array("Uptime(address operator,uint256 epoch,uint256 uptimeBps,uint256 round)".utf8))
+
+    public var structHash: Hash32 {
+        Keccak256.hash(Self.typeHash.bytes + [UInt8](repeating: 0, count: 12) + `operator`.bytes
+                       + UInt256(epoch).bigEndianBytes + UInt256(uptimeBps).bigEndianBytes + round.bigEndianBytes)
+    }
+
+    public func digest(_ domain: OracleDomain) -> Hash32 { domain.digest(structHash) }
+
+    public func sign(_ domain: OracleDomain, key: Secp256k1PrivateKey) -> [UInt8] {
+        let s = Secp256k1.sign(hash: digest(domain), key: key)
+        return s.r + s.s + [27 + s.recoveryID]
+    }
+
+    public func signer(of signature: [UInt8], domain: OracleDomain) -> Address? {
+        OracleSignature.recover(signature, digest: digest(domain))
+    }
+}
+
+/// The 65-byte r ‖ s ‖ v signatures the Oracle contract takes.
+public enum OracleSignature {
+    /// The signer, or nil when the signature is not 65 bytes, v is not 27 or
+    /// 28, s is high, or it does not recover.
+    public static func recover(_ signature: [UInt8], digest: Hash32) -> Address? {
         guard signature.count == 65, signature[64] == 27 || signature[64] == 28,
               let sig = try? RecoverableSignature(r: signature[0..<32], s: signature[32..<64], recoveryID: signature[64] - 27)
         else { return nil }
-        return try? Secp256k1.recoverAddress(hash: digest(domain), signature: sig)
+        return try? Secp256k1.recoverAddress(hash: digest, signature: sig)
     }
 }

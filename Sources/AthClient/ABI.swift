@@ -2,7 +2,7 @@ import AthCrypto
 import AthPrimitives
 
 /// A Solidity ABI type, as far as the protocol contracts use them.
-indirect enum ABIType: Equatable, Sendable {
+public indirect enum ABIType: Equatable, Sendable {
     case address, bool, string, bytes
     /// `uint<bits>`, bits a multiple of 8 in 8...256.
     case uint(Int)
@@ -12,10 +12,10 @@ indirect enum ABIType: Equatable, Sendable {
     /// `T[]`.
     case array(ABIType)
 
-    static let uint256 = ABIType.uint(256), uint8 = ABIType.uint(8), bytes32 = ABIType.fixedBytes(32)
+    public static let uint256 = ABIType.uint(256), uint8 = ABIType.uint(8), bytes32 = ABIType.fixedBytes(32)
 
     /// The type as it appears in a canonical signature: `uint256`, `(address,bytes32)[]`.
-    var canonical: String {
+    public var canonical: String {
         switch self {
         case .address: return "address"
         case .bool: return "bool"
@@ -28,7 +28,7 @@ indirect enum ABIType: Equatable, Sendable {
         }
     }
 
-    var isDynamic: Bool {
+    public var isDynamic: Bool {
         switch self {
         case .string, .bytes, .array: return true
         case .tuple(let items): return items.contains { $0.isDynamic }
@@ -37,14 +37,14 @@ indirect enum ABIType: Equatable, Sendable {
     }
 
     /// Bytes the type takes in its enclosing tuple's head: 32, or a static tuple's whole size.
-    var headSize: Int {
+    public var headSize: Int {
         if case .tuple(let items) = self, !isDynamic { return items.reduce(0) { $0 + $1.headSize } }
         return 32
     }
 }
 
 /// A value of an `ABIType`.
-indirect enum ABIValue: Equatable, Sendable {
+public indirect enum ABIValue: Equatable, Sendable {
     case address(Address)
     case bool(Bool)
     case string(String)
@@ -55,17 +55,17 @@ indirect enum ABIValue: Equatable, Sendable {
     case array([ABIValue])
 
     // Accessors for decoded values, whose shape the decoder has checked against the expected types.
-    var uintValue: UInt256 { if case .uint(let v) = self { return v }; return .zero }
-    var addressValue: Address { if case .address(let v) = self { return v }; return .zero }
-    var boolValue: Bool { if case .bool(let v) = self { return v }; return false }
-    var stringValue: String { if case .string(let v) = self { return v }; return "" }
-    var bytesValue: [UInt8] {
+    public var uintValue: UInt256 { if case .uint(let v) = self { return v }; return .zero }
+    public var addressValue: Address { if case .address(let v) = self { return v }; return .zero }
+    public var boolValue: Bool { if case .bool(let v) = self { return v }; return false }
+    public var stringValue: String { if case .string(let v) = self { return v }; return "" }
+    public var bytesValue: [UInt8] {
         switch self {
         case .bytes(let v), .fixedBytes(let v): return v
         default: return []
         }
     }
-    var items: [ABIValue] {
+    public var items: [ABIValue] {
         switch self {
         case .tuple(let v), .array(let v): return v
         default: return []
@@ -73,7 +73,7 @@ indirect enum ABIValue: Equatable, Sendable {
     }
 
     /// Whether the value can be encoded as `type` (and fits its width).
-    func conforms(to type: ABIType) -> Bool {
+    public func conforms(to type: ABIType) -> Bool {
         switch (self, type) {
         case (.address, .address), (.bool, .bool), (.string, .string), (.bytes, .bytes): return true
         case (.uint(let v), .uint(let bits)): return 256 - v.leadingZeroBitCount <= bits
@@ -86,17 +86,17 @@ indirect enum ABIValue: Equatable, Sendable {
 }
 
 /// Malformed ABI data (from the node or a contract): a sentence naming what is wrong where.
-struct ABIError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct ABIError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// The ABI codec: head/tail encoding of tuples, and a bounds-checked decoder.
-enum ABI {
+public enum ABI {
     // MARK: Encoding
 
     /// The values encoded as one tuple (the arguments of a call).
-    static func encode(_ values: [ABIValue]) -> [UInt8] {
+    public static func encode(_ values: [ABIValue]) -> [UInt8] {
         var head: [UInt8] = [], tail: [UInt8] = []
         let headSize = values.reduce(0) { $0 + $1.encodedHeadSize }
         for v in values {
@@ -131,13 +131,13 @@ enum ABI {
     // MARK: Decoding
 
     /// Decodes `data` as the tuple `types` (a call's return data, an event's data).
-    static func decode(_ types: [ABIType], _ data: [UInt8]) throws(ABIError) -> [ABIValue] {
+    public static func decode(_ types: [ABIType], _ data: [UInt8]) throws(ABIError) -> [ABIValue] {
         var decoder = ABIDecoder(data: data)
         return try decoder.tuple(types, at: 0, depth: 0)
     }
 
     /// Decodes one 32-byte word (an indexed event argument) as a static `type`.
-    static func decodeWord(_ type: ABIType, _ word: [UInt8]) throws(ABIError) -> ABIValue {
+    public static func decodeWord(_ type: ABIType, _ word: [UInt8]) throws(ABIError) -> ABIValue {
         guard word.count == 32, !type.isDynamic, type.headSize == 32 else { throw ABIError("\(type.canonical) is not a one-word type") }
         var decoder = ABIDecoder(data: word)
         return try decoder.value(type, at: 0, depth: 0)
@@ -168,9 +168,9 @@ struct ABIDecoder {
     /// Bytes and values the decoder may still produce.
     private var budget: Int
 
-    static let maxDepth = 8
+    public static let maxDepth = 8
 
-    init(data: [UInt8]) {
+    public init(data: [UInt8]) {
         self.data = data
         budget = 4 * data.count + 4096
     }
@@ -197,7 +197,7 @@ struct ABIDecoder {
         return n
     }
 
-    mutating func tuple(_ types: [ABIType], at base: Int, depth: Int) throws(ABIError) -> [ABIValue] {
+    public mutating func tuple(_ types: [ABIType], at base: Int, depth: Int) throws(ABIError) -> [ABIValue] {
         guard depth <= Self.maxDepth else { throw ABIError("the data nests deeper than \(Self.maxDepth) levels") }
         try spend(types.count)
         var out: [ABIValue] = []
@@ -216,7 +216,7 @@ struct ABIDecoder {
         return out
     }
 
-    mutating func value(_ type: ABIType, at pos: Int, depth: Int) throws(ABIError) -> ABIValue {
+    public mutating func value(_ type: ABIType, at pos: Int, depth: Int) throws(ABIError) -> ABIValue {
         switch type {
         case .address:
             let w = try word(at: pos)
@@ -262,25 +262,25 @@ struct ABIDecoder {
 // MARK: Functions and events
 
 /// A contract function: its selector, argument encoding and return decoding.
-struct ABIFunction: Sendable {
-    let name: String
-    let inputs: [ABIType]
-    let outputs: [ABIType]
+public struct ABIFunction: Sendable {
+    public let name: String
+    public let inputs: [ABIType]
+    public let outputs: [ABIType]
 
-    init(_ name: String, _ inputs: [ABIType] = [], returns outputs: [ABIType] = []) {
+    public init(_ name: String, _ inputs: [ABIType] = [], returns outputs: [ABIType] = []) {
         self.name = name
         self.inputs = inputs
         self.outputs = outputs
     }
 
     /// `name(type,type)`.
-    var signature: String { name + "(" + inputs.map(\.canonical).joined(separator: ",") + ")" }
+    public var signature: String { name + "(" + inputs.map(\.canonical).joined(separator: ",") + ")" }
 
     /// The first 4 bytes of Keccak-256 of the signature.
-    var selector: [UInt8] { Array(Keccak256.hash(Array(signature.utf8)).bytes.prefix(4)) }
+    public var selector: [UInt8] { Array(Keccak256.hash(Array(signature.utf8)).bytes.prefix(4)) }
 
     /// Call data: selector and encoded arguments; refuses arguments that do not match the inputs.
-    func encodeCall(_ args: [ABIValue]) throws(ABIError) -> [UInt8] {
+    public func encodeCall(_ args: [ABIValue]) throws(ABIError) -> [UInt8] {
         guard args.count == inputs.count else { throw ABIError("\(signature) takes \(inputs.count) argument(s), not \(args.count)") }
         for (i, (a, t)) in zip(args, inputs).enumerated() where !a.conforms(to: t) {
             throw ABIError("argument \(i + 1) of \(signature) is not a \(t.canonical)")
@@ -289,10 +289,10 @@ struct ABIFunction: Sendable {
     }
 
     /// The return values.
-    func decodeOutput(_ data: [UInt8]) throws(ABIError) -> [ABIValue] { try ABI.decode(outputs, data) }
+    public func decodeOutput(_ data: [UInt8]) throws(ABIError) -> [ABIValue] { try ABI.decode(outputs, data) }
 
     /// The arguments of `data` (call data of this function, selector included).
-    func decodeCall(_ data: [UInt8]) throws(ABIError) -> [ABIValue] {
+    public func decodeCall(_ data: [UInt8]) throws(ABIError) -> [ABIValue] {
         guard data.count >= 4, data.prefix(4).elementsEqual(selector) else { throw ABIError("the call data is not a call of \(signature)") }
         return try ABI.decode(inputs, Array(data.dropFirst(4)))
     }
@@ -300,19 +300,19 @@ struct ABIFunction: Sendable {
 
 /// A contract event: topic 0 is Keccak-256 of its signature; indexed
 /// arguments follow in the topics, the others are ABI-encoded in the data.
-struct ABIEvent: Sendable {
-    struct Param: Sendable {
-        let name: String
-        let type: ABIType
-        let indexed: Bool
+public struct ABIEvent: Sendable {
+    public struct Param: Sendable {
+        public let name: String
+        public let type: ABIType
+        public let indexed: Bool
     }
 
-    let name: String
-    let params: [Param]
-    let topic0: Hash32
+    public let name: String
+    public let params: [Param]
+    public let topic0: Hash32
 
     /// `params`: `(name, type)` pairs; names in `indexed` are indexed.
-    init(_ name: String, _ params: [(String, ABIType)], indexed: Set<String> = []) {
+    public init(_ name: String, _ params: [(String, ABIType)], indexed: Set<String> = []) {
         self.name = name
         self.params = params.map { Param(name: $0.0, type: $0.1, indexed: indexed.contains($0.0)) }
         let signature = name + "(" + params.map(\.1.canonical).joined(separator: ",") + ")"
@@ -321,7 +321,7 @@ struct ABIEvent: Sendable {
 
     /// The arguments in declaration order; an indexed dynamic argument is its
     /// Keccak-256 hash (a `bytes32`), as the log holds only that.
-    func decode(topics: [Hash32], data: [UInt8]) throws(ABIError) -> [(String, ABIValue)] {
+    public func decode(topics: [Hash32], data: [UInt8]) throws(ABIError) -> [(String, ABIValue)] {
         let indexedParams = params.filter(\.indexed)
         guard topics.first == topic0 else { throw ABIError("the log is not a \(name) event") }
         guard topics.count == indexedParams.count + 1 else {

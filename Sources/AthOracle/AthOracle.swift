@@ -1,0 +1,1 @@
+// The attestation pool (see AttestationPool.swift).

@@ -1,0 +1,1 @@
+print("ath-checker: not built yet")

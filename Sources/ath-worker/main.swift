@@ -1,0 +1,1 @@
+print("ath-worker: not built yet")
