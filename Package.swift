@@ -104,7 +104,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "athbench", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes", "AthExecution",
-                                                           "AthMempool", "AthStorage", "AthNode", "AthP2P", "AthWorker", "AthChecker", "AthOracle",
+                                                           "AthMempool", "AthStorage", "AthNode", "AthP2P", "AthWorker", "AthChecker", "AthOracle", "AthClient",
                                                            "CSecp256k1", "CLMDB",
                                                            .product(name: "Logging", package: "swift-log")],
                           path: "Benchmarks/AthBench"),

@@ -14,7 +14,9 @@
 # paced 1000 transfers per second). Gossip: GOSSIP_ROUNDS of a 1 MiB message
 # to 8 P2P peers against the plain C loopback fan-out (loopback_fanout.c).
 # gemm-i8: GEMM_N (2048) with the worker's CPU backend and Freivalds' check
-# against plain OpenBLAS (openblas_gemm.c).
+# against plain OpenBLAS (openblas_gemm.c). Oracle: attestations ingested per
+# second (ORACLE_JOBS committed jobs, three checkers each) against the bare
+# signature recoveries.
 # Exits 1 when a ratio is below its goal.
 set -euo pipefail
 
@@ -108,6 +110,11 @@ fraction=$(field freivalds_fraction "$gemm")
 row "Freivalds, 20 rounds (share of gemm)" "$(field freivalds_ms "$gemm")" "$(field ms "$gemm")" ms \
     "$(awk -v f="$fraction" 'BEGIN { printf "%.2f", (f > 0 ? 0.01 / f : 0) }')" 1.0
 echo "  ($gemm / $gemm_c)"
+# The oracle module's attestation ingest (signature, chain views, pool) vs the
+# signature recovery alone, on ORACLE_JOBS committed devnet jobs × 3 checkers.
+oracle=$("$athbench" oracle "${ORACLE_JOBS:-300}")
+printf '%-34s %14s %14s %-6s %6s\n' "oracle attestation ingest" "$(field per_s "$oracle")" \
+    "$(field recover_only_per_s "$oracle")" att/s "$(ratio "$(field per_s "$oracle")" "$(field recover_only_per_s "$oracle")")"
 if [[ -n "${ATHD:-}" ]]; then
     load=$("$python" "$here/node_load.py" "$ATHD")
     printf '%-34s %14s %14s %-6s\n' "athd dev raw-tx load" "$(field tx_per_s "$load")" "-" tx/s

@@ -66,8 +66,10 @@ def __init__(overrides: DynArray[Override, MAX_PARAMS]):
     self._define("jailBlocks", 600, 0, ANY)
     self._define("operatorDowntimePenaltyBps", 3_333, 0, BPS)
     self._define("operatorFraudPenaltyBps", 10_000, 0, BPS)
-    # More than half the checker stake: two disjoint quorums cannot both sign.
-    self._define("checkerQuorumBps", 6_667, 5_001, BPS)
+    # Two thirds of the checker stake, rounded down so that two of three
+    # equal checkers make a quorum; above half, so that two disjoint quorums
+    # cannot both sign.
+    self._define("checkerQuorumBps", 6_666, 5_001, BPS)
     self._define("freivaldsRounds", 20, 1, 256)
     self._define("slaUptimeBps", 9_500, 0, BPS)
     self._define("govQuorumBps", 3_340, 0, BPS)

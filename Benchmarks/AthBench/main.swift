@@ -152,7 +152,9 @@ case "gossip":
     gossipBench(size: integer(1, "SIZE"), peerCount: integer(2, "PEERS"), rounds: integer(3, "ROUNDS"))
 case "gemm":
     gemmBench(n: integer(1, "N"), rounds: integer(2, "ROUNDS"))
+case "oracle":
+    oracleBench(jobs: integer(1, "JOBS"))
 default:
     fail("usage: athbench keccak SIZE N | secp256k1-vectors N FILE | secp256k1-recover N [FILE] | " +
-         "admission-vectors N FILE | admission N THREADS | block-import BLOCKS TXS | gossip SIZE PEERS ROUNDS | gemm N ROUNDS")
+         "admission-vectors N FILE | admission N THREADS | block-import BLOCKS TXS | gossip SIZE PEERS ROUNDS | gemm N ROUNDS | oracle JOBS")
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import AthPrimitives
+import AthOracle
 import AthCrypto
 import AthTypes
 import AthMempool
@@ -46,8 +47,27 @@ extension ConsensusDriver {
             guard seenEvidence.insert(Keccak256.hash(bytes)) else { return }
             guard let e = try? DuplicateVoteEvidence.decode(bytes) else { return ban(peer, "malformed evidence") }
             queue.async { [self] in if !addEvidence(e, from: peer) { ban(peer, "evidence that does not verify") } }
-        case .attestation, .pex:
-            return  // attestations arrive with the oracle module; PEX is the peer manager's
+        case .attestation:
+            receiveAttestation(from: peer, bytes)
+        case .pex:
+            return  // the peer manager's
+        }
+    }
+
+    /// A gossiped attestation: a malformed one, or one whose signature does
+    /// not recover an active checker, bans the peer; one the pool already
+    /// holds or that the chain has moved past (races between honest peers)
+    /// is dropped quietly.
+    func receiveAttestation(from peer: NodeID, _ bytes: [UInt8]) {
+        guard let oracle else { return }
+        guard let (statement, signature) = OracleWire.decode(bytes) else { return ban(peer, "malformed attestation") }
+        do {
+            try oracle.submit(statement, signature: signature, from: peer)
+        } catch {
+            switch error {
+            case .malformedSignature, .uptimeAbove100: ban(peer, "invalid attestation: \(error)")
+            default: return
+            }
         }
     }
 

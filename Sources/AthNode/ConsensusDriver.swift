@@ -43,6 +43,8 @@ public final class ConsensusDriver: @unchecked Sendable {
     var peers: PeerManager!
     /// Batches outgoing transaction gossip (set with the peers).
     var txGossip: TransactionGossip?
+    /// The oracle module attestations from peers go to.
+    nonisolated(unsafe) var oracle: OracleService?
 
     // Confined to `queue`.
     var state: ConsensusState

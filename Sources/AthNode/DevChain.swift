@@ -1,5 +1,6 @@
 import AthPrimitives
 import AthCrypto
+import AthClient
 
 /// The development chain `athd dev` runs with no configuration.
 public enum DevChain {
@@ -16,7 +17,7 @@ public enum DevChain {
     /// Public by design, like anvil's: never use them on a real network.
     public static func accounts(count: Int = 10) -> [(key: Secp256k1PrivateKey, address: Address)] {
         (0..<count).map { i in
-            let key = try! Secp256k1PrivateKey(Keccak256.hash(Array("ath devnet account \(i)".utf8)).bytes)
+            let key = DevAccounts.key(i)
             return (key, key.address)
         }
     }

@@ -34,13 +34,15 @@ public final class EthAPI: RPCHandler, @unchecked Sendable {
 
     /// The consensus and peer-to-peer side, when the node runs one (ath_status, net_peerCount, eth_syncing).
     nonisolated(unsafe) public var network: (any NetworkStatusSource)?
+    /// The oracle module (ath_submitAttestation, ath_attestations, ath_job).
+    nonisolated(unsafe) public var oracle: OracleService?
 
     public init(chain: Chain, clientVersion: String, onAdmitted: @escaping @Sendable (Hash32) -> Void = { _ in }) {
         self.chain = chain; self.clientVersion = clientVersion; self.onAdmitted = onAdmitted
     }
 
     /// The method names this handler serves (for metrics labels).
-    public static let methods: Set<String> = [
+    public static let methods: Set<String> = Set([
         "web3_clientVersion", "web3_sha3", "net_version", "net_listening", "net_peerCount", "eth_chainId",
         "eth_blockNumber", "eth_syncing", "eth_accounts", "eth_getBalance", "eth_getTransactionCount", "eth_getCode",
         "eth_getStorageAt", "eth_sendRawTransaction", "eth_getTransactionByHash", "eth_getTransactionReceipt",
@@ -48,7 +50,7 @@ public final class EthAPI: RPCHandler, @unchecked Sendable {
         "eth_getBlockTransactionCountByHash", "eth_call", "eth_estimateGas", "eth_gasPrice",
         "eth_maxPriorityFeePerGas", "eth_feeHistory", "eth_getLogs", "eth_subscribe", "eth_unsubscribe",
         "ath_validators", "ath_status",
-    ]
+    ]).union(oracleMethods)
 
     public func handle(method: String, params: JSON, context: RPCRequestContext) async throws(RPCError) -> JSON {
         let p = try Params(params)
@@ -150,6 +152,8 @@ public final class EthAPI: RPCHandler, @unchecked Sendable {
                 ("chainId", RPCValue.quantity(chain.rules.chainID)), ("height", RPCValue.quantity(chain.head.number)),
                 ("head", RPCValue.hash(chain.head.hash)), ("syncing", .bool(false)), ("peers", .array([])),
             ])
+        case _ where Self.oracleMethods.contains(method):
+            return try handleOracle(method, p)
         default:
             throw RPCError(code: -32601, message: "the method \(method) does not exist/is not available")
         }

@@ -9,6 +9,7 @@ import AthMempool
 import AthRPC
 import AthConsensus
 import AthP2P
+import AthOracle
 
 /// How a running node makes blocks.
 public enum BlockProduction: Sendable, Equatable {
@@ -26,9 +27,14 @@ public struct NodeOptions: Sendable {
     public var config: NodeConfig
     public var production: BlockProduction
     public var clientVersion: String
+    /// The key oracle reports are sent from; without one the node pools and
+    /// gossips attestations but sends no reports.
+    public var transmitterKey: Secp256k1PrivateKey?
 
-    public init(home: NodeHome, config: NodeConfig, production: BlockProduction, clientVersion: String) {
+    public init(home: NodeHome, config: NodeConfig, production: BlockProduction, clientVersion: String,
+                transmitterKey: Secp256k1PrivateKey? = nil) {
         self.home = home; self.config = config; self.production = production; self.clientVersion = clientVersion
+        self.transmitterKey = transmitterKey
     }
 }
 
@@ -60,6 +66,8 @@ public final class Node: @unchecked Sendable {
     /// Consensus and peers, in `.consensus` mode.
     public private(set) var consensus: ConsensusDriver?
     public private(set) var peers: PeerManager?
+    /// The oracle module: attestation pool and report transmitter.
+    public private(set) var oracle: OracleService!
     let validatorKey: Ed25519PrivateKey
 
     public init(options: NodeOptions, logger: Logger) throws(NodeError) {
@@ -94,7 +102,21 @@ public final class Node: @unchecked Sendable {
             self.consensus?.gossipTransaction(hash)
         }
         registerMetrics()
-        chain.onCommit { [weak self] committed in self?.announce(committed) }
+        let oracle = OracleService(chain: chain, transmitter: options.transmitterKey, logger: logger)
+        oracle.submitTransaction = { [api] raw in
+            do { _ = try api!.sendRaw(raw) } catch { throw NodeError("\(error)") }
+        }
+        api.oracle = oracle
+        self.oracle = oracle
+        if let t = oracle.transmitterAddress {
+            logger.info("oracle reports are sent from the transmitter key", metadata: ["address": "\(t)"])
+        } else {
+            logger.info("no oracle transmitter key: attestations are pooled and gossiped, reports left to other nodes")
+        }
+        chain.onCommit { [weak self] committed in
+            self?.announce(committed)
+            self?.oracle.blockCommitted(committed.block.number)
+        }
         let c = options.config
         let server = RPCServer(host: c.rpcAddress, port: c.rpcPort, handler: api, subscriptions: hub,
                                limits: RPCLimits(), metrics: metrics)
@@ -210,9 +232,28 @@ public final class Node: @unchecked Sendable {
         consensus = driver
         peers = manager
         api.network = driver
+        driver.oracle = oracle
+        oracle.gossip = { [manager] message, except in manager.broadcast(.attestation, message, except: except) }
+        oracle.transmitDelay = { [chain, consensusKey] subject in Self.transmitDelay(subject, chain: chain, key: consensusKey) }
         logger.info("P2P listening", metadata: ["address": "\(c.p2pAddress):\(manager.listenPort ?? c.p2pPort)",
                                                 "node_id": "\(manager.nodeID)", "persistent_peers": "\(pc.persistentPeers.count)"])
         driver.start()
+    }
+
+    /// Blocks this node waits before sending a ready report: validators take
+    /// turns from the subject's designated one (its hash modulo the epoch's
+    /// set), each place two blocks behind; a node outside the set goes last.
+    static func transmitDelay(_ subject: OracleSubject, chain: Chain, key: Hash32) -> UInt64 {
+        guard let (_, set) = chain.epochValidators(), !set.isEmpty else { return 0 }
+        let word: [UInt8]
+        switch subject {
+        case .job(let id): word = [0] + id.bigEndianBytes
+        case .uptime(let op, let epoch): word = [1] + op.bytes + UInt256(epoch).bigEndianBytes
+        }
+        let n = UInt64(set.count)
+        let designated = UInt64(truncatingIfNeeded: Keccak256.hash(word).bytes.suffix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }) % n
+        guard let mine = set.firstIndex(where: { $0.consensusKey == key }) else { return n * OracleService.backoffBlocks }
+        return ((UInt64(mine) + n - designated) % n) * OracleService.backoffBlocks
     }
 
     /// Logs the validator set when Staking starts a new epoch.

@@ -1,3 +1,4 @@
+import AthClient
 import AthPrimitives
 import AthCrypto
 import AthTypes
@@ -55,12 +56,12 @@ public struct StakingGenesis: Sendable, Equatable {
     /// The Solidity ABI encoding of `(GenesisValidator[], GenesisOperator[],
     /// GenesisChecker[])`, as appended to Staking's creation code.
     public func encodedArguments() -> [UInt8] {
-        let v: [ABIValue] = validators.map { .tuple([.address($0.account), .word($0.consensusKey.bytes), .uint($0.commissionBps), .uint($0.stake)]) }
+        let v: [ABIValue] = validators.map { .tuple([.address($0.account), .fixedBytes($0.consensusKey.bytes), .uint($0.commissionBps), .uint($0.stake)]) }
         let o: [ABIValue] = operators.map {
             .tuple([.address($0.account), .string($0.gpuModel), .uint($0.gpuCount), .uint($0.gpuMemoryGiB), .string($0.endpoint), .uint($0.stake)])
         }
         let c: [ABIValue] = checkers.map { .tuple([.address($0.account), .string($0.endpoint), .uint($0.stake)]) }
-        return ABIValue.tuple([.array(v), .array(o), .array(c)]).encoded
+        return ABI.encode([.array(v), .array(o), .array(c)])
     }
 }
 
@@ -73,61 +74,6 @@ func checkedSum(_ values: [UInt256]) -> UInt256? {
         total = sum
     }
     return total
-}
-
-/// The subset of Solidity ABI values the genesis arguments use: 32-byte
-/// words, strings, dynamic arrays and tuples (head/tail layout, offsets
-/// relative to the start of the enclosing tuple or array body).
-enum ABIValue {
-    case word([UInt8])
-    case string(String)
-    case array([ABIValue])
-    case tuple([ABIValue])
-
-    static func uint(_ n: UInt256) -> ABIValue { .word(n.bigEndianBytes) }
-    static func address(_ a: Address) -> ABIValue { .word([UInt8](repeating: 0, count: 12) + a.bytes) }
-
-    var isDynamic: Bool {
-        switch self {
-        case .word: return false
-        case .string, .array: return true
-        case .tuple(let items): return items.contains { $0.isDynamic }
-        }
-    }
-
-    var encoded: [UInt8] {
-        switch self {
-        case .word(let w):
-            precondition(w.count == 32, "an ABI word is 32 bytes")
-            return w
-        case .string(let s):
-            let bytes = Array(s.utf8)
-            let padding = (32 - bytes.count % 32) % 32
-            return Self.uint(UInt256(UInt64(bytes.count))).encoded + bytes + [UInt8](repeating: 0, count: padding)
-        case .array(let items):
-            return Self.uint(UInt256(UInt64(items.count))).encoded + Self.headsAndTails(items)
-        case .tuple(let items):
-            return Self.headsAndTails(items)
-        }
-    }
-
-    /// Static items inline; dynamic items as an offset in the head and their
-    /// encoding in the tail, in order.
-    private static func headsAndTails(_ items: [ABIValue]) -> [UInt8] {
-        let parts = items.map(\.encoded)
-        var offset = zip(items, parts).reduce(0) { $0 + ($1.0.isDynamic ? 32 : $1.1.count) }
-        var head: [UInt8] = [], tail: [UInt8] = []
-        for (item, part) in zip(items, parts) {
-            if item.isDynamic {
-                head += uint(UInt256(UInt64(offset))).encoded
-                tail += part
-                offset += part.count
-            } else {
-                head += part
-            }
-        }
-        return head + tail
-    }
 }
 
 /// The genesis of a multi-validator test network (`athd testnet`): the

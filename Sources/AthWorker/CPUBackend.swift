@@ -19,7 +19,7 @@ public struct CPUBackend: ComputeBackend {
 
     public func product(_ spec: GemmSpec) throws(ComputeError) -> [Int32] {
         let (m, n, k) = (spec.m, spec.n, spec.k)
-        guard m * k <= maxElements, k * n <= maxElements, m * n <= maxElements else {
+        guard accepts(spec) else {
             throw ComputeError("job \(m)×\(k)·\(k)×\(n) is larger than this worker takes (\(maxElements) elements per matrix)")
         }
         return scratch.withBuffers(a: m * k, b: k * n, c: m * n) { a, b, c in

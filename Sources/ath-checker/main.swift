@@ -1,1 +1,142 @@
-print("ath-checker: not built yet")
+import ArgumentParser
+import Foundation
+import Logging
+import AthPrimitives
+import AthCrypto
+import AthTypes
+import AthClient
+import AthChecker
+
+/// The checker executable: verifies committed `gemm-i8` results and
+/// operators' uptime, and submits signed attestations to a node.
+struct AthCheckerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ath-checker",
+        abstract: "Verify GPU job results and operator uptime, and attest them to an ATH node.",
+        discussion: """
+            Follows the node's Escrow for committed results, fetches each result from the operator, checks its \
+            Merkle root and runs Freivalds' check, then submits a signed attestation (ath_submitAttestation). \
+            Probes every active operator's /health and attests each epoch's uptime (ath_submitUptimeAttestation). \
+            Runs until SIGINT or SIGTERM.
+            """)
+
+    @Option(help: "The node's JSON-RPC URL.") var node = "http://127.0.0.1:8545"
+    @Option(help: "Sign with the 0x-hex 32-byte private key in this file.") var privateKeyFile: String?
+    @Option(help: "Sign with devnet account I's well-known key (keccak256(\"ath devnet account I\")); never on a real network.")
+    var devAccount: Int?
+    @Option(help: "Seconds to keep trying to fetch a result before attesting it unavailable.") var fetchTimeout: Double = 10
+    @Option(help: "Seconds between two uptime probes of every active operator.") var probeInterval: Double = 5
+    @Option(name: .customLong("operator"), help: "Also probe this operator (repeatable): genesis operators have no registration log.")
+    var operators: [String] = []
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
+    @Option(help: .hidden) var fault: String?
+
+    func run() throws {
+        let made: (config: CheckerConfig, level: Logger.Level)
+        do { made = try makeConfig() } catch { Self.fail("\(error)") }
+        let (config, level) = made
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "ath-checker")
+
+        let client: ChainClient
+        let chainID: UInt64
+        let active: Bool
+        do {
+            client = try ChainClient(url: config.nodeURL, timeout: .seconds(10))
+            chainID = try client.chainID()
+            active = try client.view(.staking, CheckerABI.isActiveChecker, [.address(config.key.address)]).first?.boolValue ?? false
+        } catch {
+            Self.fail("\(error)")
+        }
+        var banner = "ath-checker\n"
+        banner += "  checker:  \(config.key.address.checksummed) (\(active ? "an active checker" : "NOT an active checker"))\n"
+        banner += "  node:     \(config.nodeURL) (chain id \(chainID))\n"
+        banner += "  fetch:    \(fetchTimeout) s timeout; probes every \(probeInterval) s\n"
+        if let fault = config.fault { banner += "  fault:    \(fault.rawValue) (test only)\n" }
+        // Unbuffered, so the banner shows before the log even when stdout is a file.
+        FileHandle.standardOutput.write(Data(banner.utf8))
+        if !active {
+            logger.warning("""
+                Staking does not list \(config.key.address.checksummed) as an active checker: \
+                the Oracle will not count its attestations
+                """)
+        }
+
+        let service = CheckerService(config: config, logger: logger)
+        do { try service.start() } catch { Self.fail("\(error)") }
+        Self.waitForTermination()
+        logger.info("shutting down")
+        service.stop()
+    }
+
+    /// The configuration from the options; a one-line error for bad input.
+    func makeConfig() throws -> (CheckerConfig, Logger.Level) {
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw CheckerError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        let key: Secp256k1PrivateKey
+        switch (privateKeyFile, devAccount) {
+        case (let path?, nil): key = try Self.readKeyFile(path)
+        case (nil, let i?):
+            guard (0...1_000_000).contains(i) else { throw CheckerError("--dev-account must lie in 0...1000000") }
+            key = DevAccounts.key(i)
+        case (nil, nil): throw CheckerError("give the signing key with --private-key-file PATH or --dev-account I")
+        case (.some, .some): throw CheckerError("give either --private-key-file or --dev-account, not both")
+        }
+        for (name, seconds) in [("--fetch-timeout", fetchTimeout), ("--probe-interval", probeInterval)]
+        where !(seconds > 0 && seconds <= 3600) {
+            throw CheckerError("\(name) must be a number of seconds in (0, 3600]")
+        }
+        var extraOperators: [Address] = []
+        for text in operators {
+            do { extraOperators.append(try Address(hex: text)) } catch {
+                throw CheckerError("--operator \(text) is not an address: \(error)")
+            }
+        }
+        var faultValue: CheckerFault?
+        if let fault {
+            guard let f = CheckerFault(rawValue: fault) else {
+                throw CheckerError("--fault must be one of \(CheckerFault.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            faultValue = f
+        }
+        return (CheckerConfig(key: key, nodeURL: node, fetchTimeout: .seconds(fetchTimeout), probeInterval: .seconds(probeInterval),
+                              operators: extraOperators, fault: faultValue),
+                level)
+    }
+
+    static func readKeyFile(_ path: String) throws -> Secp256k1PrivateKey {
+        let bytes: [UInt8]
+        do { bytes = try KeyStore.readFile(path, limit: 4096) } catch { throw CheckerError("cannot read \(path): \(error)") }
+        let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        do { return try Secp256k1PrivateKey(try Hex.decode(text, count: 32)) } catch {
+            throw CheckerError("\(path) does not hold a 0x-hex 32-byte private key: \(error)")
+        }
+    }
+
+    static func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        Foundation.exit(1)
+    }
+
+    /// Blocks until SIGINT or SIGTERM.
+    static func waitForTermination() {
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        let done = DispatchSemaphore(value: 0)
+        let sources = [SIGINT, SIGTERM].map { sig in
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { done.signal() }
+            source.resume()
+            return source
+        }
+        done.wait()
+        sources.forEach { $0.cancel() }
+    }
+}
+
+AthCheckerCommand.main()

@@ -1,1 +1,165 @@
-print("ath-worker: not built yet")
+import ArgumentParser
+import AthClient
+import AthCrypto
+import AthPrimitives
+import AthTypes
+import AthWorker
+import Foundation
+import Logging
+
+/// The bundled GPU worker: `ath-worker --dev-account 1` on a dev chain.
+struct AthWorkerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ath-worker",
+        abstract: "Run an ATH GPU worker: accept gemm-i8 jobs, compute them, commit results and serve them.",
+        discussion: """
+            The worker follows the node for jobs addressed to its operator (or open to any operator), \
+            accepts them, computes C = A·B, commits the row Merkle root, and serves the result over HTTP: \
+            GET /health, /hardware, /jobs/<id>/result and /jobs/<id>/rows?start=S&count=N.
+            """,
+        version: "0.1.0")
+
+    @Option(help: "The node's JSON-RPC URL.") var node = "http://127.0.0.1:8545"
+    @Option(help: "Sign with the 0x-hex private key in this file.") var privateKeyFile: String?
+    @Option(help: "Sign with dev account I, key keccak256(\"ath devnet account I\"): public, for dev chains only.")
+    var devAccount: Int?
+    @Option(help: "Address and port to serve results on (port 0 picks a free one).") var listen = "127.0.0.1:8600"
+    @Option(help: "Compute backend: auto (CUDA if present, else CPU), cpu or cuda.") var backend = "auto"
+    @Flag(help: "Register the operator with Staking first unless it already is (needs --stake).") var register = false
+    @Option(help: "Stake to register with: a number of ATH (100), or an amount with a unit (100ath, 5000gwei).") var stake: String?
+    @Option(help: "Endpoint to register (default: http://<listen>).") var endpoint: String?
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
+    @Option(help: .hidden) var fault: String?
+
+    func run() throws {
+        let config: WorkerConfig
+        do { config = try makeConfig() } catch { fail(error.description) }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+            return handler
+        }
+        let worker = WorkerService(config: config, logger: Logger(label: "ath-worker"))
+        do { try worker.start() } catch { fail(error.description) }
+        printBanner(worker)
+        waitForTermination()
+        FileHandle.standardError.write(Data("ath-worker: stopping\n".utf8))
+        worker.stop()
+    }
+
+    func makeConfig() throws(UsageError) -> WorkerConfig {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw UsageError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        guard let choice = BackendChoice(rawValue: backend) else { throw UsageError("--backend must be auto, cpu or cuda") }
+        let faultChoice: WorkerFault?
+        if let fault {
+            guard let f = WorkerFault(rawValue: fault) else {
+                throw UsageError("--fault must be one of \(WorkerFault.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            faultChoice = f
+        } else {
+            faultChoice = nil
+        }
+        let (host, port) = try Self.parseListen(listen)
+        var config = WorkerConfig(key: try loadKey(), nodeURL: node, listenHost: host, listenPort: port, backend: choice,
+                                  fault: faultChoice)
+        if register {
+            guard let stake else { throw UsageError("--register needs --stake (in ATH)") }
+            config.registration = WorkerRegistration(stake: try Self.parseStake(stake), endpoint: endpoint)
+        } else if stake != nil || endpoint != nil {
+            throw UsageError("--stake and --endpoint only apply with --register")
+        }
+        return config
+    }
+
+    func loadKey() throws(UsageError) -> Secp256k1PrivateKey {
+        switch (privateKeyFile, devAccount) {
+        case (let path?, nil):
+            let bytes: [UInt8]
+            do { bytes = try KeyStore.readFile(path, limit: 4096) } catch { throw UsageError("cannot read the key file: \(error)") }
+            let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            do { return try Secp256k1PrivateKey(try Hex.decode(text, count: 32)) } catch {
+                throw UsageError("\(path) does not hold a 32-byte hex private key: \(error)")
+            }
+        case (nil, let index?):
+            guard (0...9999).contains(index) else { throw UsageError("--dev-account must lie in 0...9999") }
+            do { return try Secp256k1PrivateKey(Keccak256.hash(Array("ath devnet account \(index)".utf8)).bytes) } catch {
+                throw UsageError("dev account \(index) has no valid key: \(error)")
+            }
+        case (nil, nil):
+            throw UsageError("give the operator key with --private-key-file PATH (or --dev-account I on a dev chain)")
+        case (.some, .some):
+            throw UsageError("give either --private-key-file or --dev-account, not both")
+        }
+    }
+
+    /// `HOST:PORT`, `[IPv6]:PORT`.
+    static func parseListen(_ text: String) throws(UsageError) -> (String, Int) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+              (0...65535).contains(port) else {
+            throw UsageError("--listen must be HOST:PORT with a port in 0...65535, not \"\(text)\"")
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { throw UsageError("--listen needs a host, e.g. 127.0.0.1:8600") }
+        return (host, port)
+    }
+
+    /// A plain number is ATH; a unit suffix (`ath`, `gwei`, `wei`) is taken as written.
+    static func parseStake(_ text: String) throws(UsageError) -> UInt256 {
+        let plain = !text.isEmpty && text.allSatisfy { $0.isASCII && ($0.isNumber || $0 == ".") }
+        let wei: UInt256
+        do { wei = try Amount.parse(plain ? text + "ath" : text) } catch { throw UsageError("--stake: \(error)") }
+        guard !wei.isZero else { throw UsageError("--stake must be more than zero") }
+        return wei
+    }
+
+    /// Who and where the worker is, on standard output (written at once, so it is not held in a buffer).
+    func printBanner(_ worker: WorkerService) {
+        let hardware = worker.hardware
+        let gpus = hardware.map { h in
+            h.gpus.isEmpty ? "none" : h.gpus.map { "\($0.model) (\($0.memoryMiB) MiB)" }.joined(separator: ", ")
+        } ?? "?"
+        var lines = [
+            "ath-worker \(Self.configuration.version)",
+            "  operator:  \(worker.operatorAddress.checksummed)",
+            "  backend:   \(worker.backend.map { "\($0.name) (\($0.hardware))" } ?? "?")",
+            "  cpu:       \(hardware.map { "\($0.cpu), \($0.cores) cores, \($0.memoryMiB) MiB RAM" } ?? "?")",
+            "  gpus:      \(gpus)",
+            "  listening: \(worker.config.endpoint(port: worker.servingPort ?? worker.config.listenPort))",
+            "  node:      \(worker.config.nodeURL)",
+        ]
+        if let fault = worker.config.fault { lines.append("  FAULT:     \(fault.rawValue) (test misbehaviour)") }
+        FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+    }
+
+    /// Prints `error: message` and exits with status 1.
+    func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        Foundation.exit(1)
+    }
+}
+
+/// A bad option value: one sentence for the user.
+struct UsageError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Blocks until SIGINT or SIGTERM.
+func waitForTermination() {
+    signal(SIGINT, SIG_IGN)
+    signal(SIGTERM, SIG_IGN)
+    let received = DispatchSemaphore(value: 0)
+    let sources = [SIGINT, SIGTERM].map { sig in
+        let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+        source.setEventHandler { received.signal() }
+        source.resume()
+        return source
+    }
+    received.wait()
+    for source in sources { source.cancel() }
+}
+
+AthWorkerCommand.main()

@@ -4,6 +4,7 @@ import AthCrypto
 import AthPrimitives
 import AthRPC
 import AthTypes
+import Foundation
 
 /// `ath escrow`: compute jobs paid through Escrow (0x…1003).
 struct EscrowCommand: ParsableCommand {
@@ -17,21 +18,60 @@ struct EscrowCommand: ParsableCommand {
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create a job paid with --price; without --operator any active operator may accept it.")
-        @Option(help: "Hash of the job's specification, 32 bytes of hex.") var specHash: String
+            abstract: "Create a job paid with --price; without --operator any active operator may accept it.",
+            discussion: """
+                Either name a spec that travels outside the chain with --spec-hash, or let the CLI write a gemm-i8 \
+                spec (--kind gemm-i8 --size N, see docs/gemm-i8.md) and publish it on chain with the job; then the \
+                command follows the job (accepted, committed, each checker's attestation, settlement) until it \
+                settles, unless --no-follow.
+                """)
+        @Option(help: "Hash of the job's specification, 32 bytes of hex (a spec kept outside the chain).") var specHash: String?
+        @Option(help: "Job kind whose spec the CLI writes and publishes: gemm-i8.") var kind: String?
+        @Option(help: "gemm-i8: m = n = k = SIZE (1...16384).") var size: Int?
+        @Option(help: "gemm-i8: the seed of A and B, 32 bytes of hex (default: random).") var seed: String?
+        @Option(help: "gemm-i8: Freivalds rounds checkers run at least (1...64).") var rounds: Int = 20
         @Option(help: "The operator the job is reserved for (default: open to any active operator).") var `operator`: String?
-        @Option(help: "Payment held in escrow.") var price: String
-        @Option(help: "Last block for the result: a block number, or +N for N blocks from the latest.") var deadline: String
+        @Option(help: "Payment held in escrow (default with --kind: 1 ATH).") var price: String?
+        @Option(help: "Last block for the result: a block number, or +N for N blocks from the latest (default with --kind: +100).")
+        var deadline: String?
+        @Flag(help: "With --kind: return once the job is created instead of following it to settlement.") var noFollow = false
+        @Option(help: "With --kind: seconds to follow the job.") var followTimeout: Int = 300
         @OptionGroup var sender: ProtocolSender
 
         func run() throws {
             try reporting {
                 let session = try sender.session()
-                let d = try parseDeadline(deadline, client: session.client)
                 let op = try `operator`.map(parseAddress) ?? .zero
-                try session.send(ProtocolCall(contract: .escrow, function: EscrowABI.createJob,
-                                              args: [.fixedBytes(try parseBytes32(specHash, option: "--spec-hash")), .address(op), .uint(d)],
-                                              value: try parseAmount(price))).print(json: sender.node.json)
+                guard let kind else {
+                    guard let specHash, let price, let deadline else {
+                        throw CLIError("give --spec-hash, --price and --deadline, or --kind gemm-i8 --size N")
+                    }
+                    let d = try parseDeadline(deadline, client: session.client)
+                    try session.send(ProtocolCall(contract: .escrow, function: EscrowABI.createJob,
+                                                  args: [.fixedBytes(try parseBytes32(specHash, option: "--spec-hash")), .address(op), .uint(d)],
+                                                  value: try parseAmount(price))).print(json: sender.node.json)
+                    return
+                }
+                guard kind == "gemm-i8" else { throw CLIError("--kind \(kind) is not a job kind this CLI writes (gemm-i8)") }
+                guard specHash == nil else { throw CLIError("give --spec-hash or --kind, not both") }
+                guard let size else { throw CLIError("--kind gemm-i8 needs --size N") }
+                let seedHash: Hash32
+                if let seed { seedHash = Hash32(try parseBytes32(seed, option: "--seed"))! } else { seedHash = Hash32(SecureRandom.bytes(32))! }
+                let spec: GemmSpec
+                do { spec = try GemmSpec(m: size, n: size, k: size, seed: seedHash, rounds: rounds) } catch { throw CLIError("\(error)") }
+                let d = try parseDeadline(deadline ?? "+100", client: session.client)
+                let outcome = try session.send(ProtocolCall(contract: .escrow, function: EscrowABI.createJobWithSpec,
+                                                            args: [.bytes(spec.encoded), .address(op), .uint(d)],
+                                                            value: try parseAmount(price ?? "1ath")))
+                guard !noFollow, !sender.node.json else { outcome.print(json: sender.node.json); return }
+                guard let event = outcome.events.first(where: { $0.spec.event.name == "JobCreated" }) else {
+                    throw CLIError("the transaction created no job")
+                }
+                let created = EventArgs(values: event.args)
+                let id = created.uint("jobId")
+                print("job \(id) created in block \(NodeFormat.decimal(outcome.submission.receipt?["blockNumber"])): gemm-i8 \(size)×\(size)×\(size), "
+                      + "\(spec.workUnits) work units, seed \(seedHash), at least \(rounds) Freivalds rounds, price \(NodeFormat.amount(created.uint("price"))), deadline block \(d)")
+                try JobFollower(client: session.client, job: id, timeout: followTimeout).run()
             }
         }
     }
@@ -229,4 +269,70 @@ func parseDeadline(_ text: String, client: NodeClient) throws -> UInt256 {
     }
     guard let n = UInt64(t) else { throw CLIError("--deadline takes a block number or +N, not \"\(text)\"") }
     return UInt256(n)
+}
+
+/// Prints a job's progress as the node's `ath_job` shows it: acceptance, the
+/// committed root, each checker's attestation, and the settlement.
+struct JobFollower {
+    let client: NodeClient
+    let job: UInt256
+    let timeout: Int
+
+    func run() throws {
+        let started = ContinuousClock.now
+        var state = "open"
+        var seen = Set<String>()
+        while ContinuousClock.now - started < .seconds(timeout) {
+            let j = try client.call("ath_job", [.string(job.hexDescription)])
+            let head = (try? client.blockNumber()).map(String.init) ?? "?"
+            let now = j["state"]?.stringValue ?? "?"
+            let elapsed = String(format: "%.1f s", Double((ContinuousClock.now - started).components.seconds)
+                                 + Double((ContinuousClock.now - started).components.attoseconds) / 1e18)
+            for a in j["attestations"]?.arrayValue ?? [] {
+                guard let signer = a["signer"]?.stringValue, !seen.contains(signer) else { continue }
+                seen.insert(signer)
+                print("[\(elapsed)] checker \(signer) attests: \(a["verdict"]?.stringValue ?? "?")"
+                      + " (work units \(NodeFormat.decimal(a["workUnits"])))")
+            }
+            if now != state {
+                switch now {
+                case "accepted": print("[\(elapsed)] block \(head): accepted by operator \(j["operator"]?.stringValue ?? "?")")
+                case "committed":
+                    if state == "open" { print("[\(elapsed)] block \(head): accepted by operator \(j["operator"]?.stringValue ?? "?")") }
+                    print("[\(elapsed)] block \(head): result committed, root \(j["resultRoot"]?.stringValue ?? "?")")
+                case "settled":
+                    let verdict = j["verdict"]?.stringValue ?? "?"
+                    print("[\(elapsed)] block \(head): settled by the oracle report: \(verdict)"
+                          + (verdict == "valid" ? ", \(NodeFormat.decimal(j["workUnits"])) work units credited to the operator" : ""))
+                    try printSettlement()
+                    return
+                case "reclaimed":
+                    print("[\(elapsed)] block \(head): reclaimed by the customer")
+                    return
+                default: break
+                }
+                state = now
+            }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        throw CLIError("job \(job) is still \(state) after \(timeout) s; follow it with `ath escrow show \(job)`")
+    }
+
+    /// The JobSettled event's payout, fee and refund.
+    func printSettlement() throws {
+        let filter: JSON = .object([
+            ("address", .string(ProtocolContract.escrow.address.description)), ("fromBlock", "0x0"), ("toBlock", "latest"),
+            ("topics", .array([.string(JobEvents.jobSettled.topic0.description), .string(Hex.encode(job.bigEndianBytes))])),
+        ])
+        guard let log = try client.call("eth_getLogs", [filter]).arrayValue?.last,
+              let topics = log["topics"]?.arrayValue?.compactMap({ $0.stringValue.flatMap { try? Hash32(hex: $0) } }),
+              let data = log["data"]?.stringValue.flatMap({ try? Hex.decode($0) }),
+              let args = try? JobEvents.jobSettled.decode(topics: topics, data: data) else { return }
+        let v = Dictionary(args, uniquingKeysWith: { a, _ in a })
+        NodeFormat.printRows([
+            ("operator payout", NodeFormat.amount(v["operatorPayout"]?.uintValue ?? .zero)),
+            ("protocol fee", NodeFormat.amount(v["fee"]?.uintValue ?? .zero)),
+            ("customer refund", NodeFormat.amount(v["refund"]?.uintValue ?? .zero)),
+        ])
+    }
 }

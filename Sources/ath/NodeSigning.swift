@@ -13,10 +13,20 @@ struct SigningOptions: ParsableArguments {
     @Option(help: "Read the keystore key's password from the first line of this file.") var passwordFile: String?
     @Option(help: "Sign with the 0x-hex private key in this file instead of the keystore (dev keys).")
     var privateKeyFile: String?
+    @Option(help: "Sign with athd dev's public dev account I (0-9); for development chains only.") var devAccount: Int?
 
-    /// Unlocks the key: from `--private-key-file`, else `--from` in the keystore.
+    /// Unlocks the key: from `--dev-account`, `--private-key-file`, else `--from` in the keystore.
     func loadKey() throws -> Secp256k1PrivateKey {
         let sender = try from.map(parseAddress)
+        if let devAccount {
+            guard (0..<DevAccounts.funded).contains(devAccount) else { throw CLIError("--dev-account must lie in 0...9") }
+            guard privateKeyFile == nil else { throw CLIError("give --dev-account or --private-key-file, not both") }
+            let key = DevAccounts.key(devAccount)
+            if let sender, sender != key.address {
+                throw CLIError("dev account \(devAccount) is \(key.address.checksummed), not --from \(sender.checksummed)")
+            }
+            return key
+        }
         if let privateKeyFile {
             let key = try Self.readKeyFile(privateKeyFile)
             if let sender, sender != key.address {

@@ -103,6 +103,9 @@ enum ProtocolEvents {
             let op = $0["operator"].addressValue == .zero ? "open to any active operator" : "for operator \($0.address("operator"))"
             return "job \($0.uint("jobId")) created by \($0.address("customer")) \(op): price \($0.ath("price")), deadline block \($0.uint("deadline")), spec \($0.hex("specHash"))"
         },
+        ev(.escrow, "JobSpecPublished", [("jobId", .uint256), ("spec", .bytes)], indexed: ["jobId"]) {
+            "job \($0.uint("jobId")) spec published (\($0["spec"].bytesValue.count) bytes)"
+        },
         ev(.escrow, "JobAccepted", [("jobId", .uint256), ("operator", .address)], indexed: ["jobId", "operator"]) {
             "job \($0.uint("jobId")) accepted by operator \($0.address("operator"))"
         },

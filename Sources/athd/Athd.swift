@@ -1,4 +1,8 @@
 import ArgumentParser
+import AthCrypto
+import AthChecker
+import AthWorker
+import AthClient
 import Foundation
 import Logging
 import AthPrimitives
@@ -58,15 +62,21 @@ struct RunOptions: ParsableArguments {
 }
 
 /// Bootstraps logging, runs the node until SIGINT or SIGTERM, then stops it cleanly.
-func runNode(home: NodeHome, config: NodeConfig, production: BlockProduction, banner: (Node) -> Void = { _ in }) async throws {
+/// `services` starts what runs beside the node once it listens (athd dev's
+/// worker and checkers) and returns how to stop each.
+func runNode(home: NodeHome, config: NodeConfig, production: BlockProduction, transmitterKey: Secp256k1PrivateKey? = nil,
+             services: (Node, Logger) throws -> [@Sendable () -> Void] = { _, _ in [] },
+             banner: (Node) -> Void = { _ in }) async throws {
     NodeLogHandler.bootstrap(format: LogFormat(rawValue: config.logFormat) ?? .text,
                              level: Logger.Level(rawValue: config.logLevel) ?? .info)
     let logger = Logger(label: "athd")
     let node: Node
+    var stops: [@Sendable () -> Void] = []
     do {
         node = try Node(options: NodeOptions(home: home, config: config, production: production,
-                                             clientVersion: Athd.clientVersion), logger: logger)
+                                             clientVersion: Athd.clientVersion, transmitterKey: transmitterKey), logger: logger)
         try await node.start()
+        stops = try services(node, logger)
     } catch {
         logger.critical("\(error)")
         throw ExitCode(1)
@@ -74,6 +84,7 @@ func runNode(home: NodeHome, config: NodeConfig, production: BlockProduction, ba
     banner(node)
     await waitForTermination()
     logger.info("shutting down")
+    for stop in stops.reversed() { stop() }
     await node.stop()
 }
 
@@ -193,7 +204,12 @@ extension Athd {
         @Option(help: "Milliseconds between blocks.") var blockTimeMs: Int = 1000
         @Option(help: "How many dev accounts to print (at most 10 are funded).") var accounts: Int = 10
         @Option(help: "Genesis JSON file for a new home (default: the embedded devnet genesis).") var genesis: String?
+        @Flag(help: "Run no embedded GPU worker and checkers (to run ath-worker and ath-checker yourself).") var noCompute = false
+        @Option(help: "Port the embedded worker serves results on (the devnet registers http://127.0.0.1:8600).") var workerPort: Int = 8600
         @OptionGroup var run: RunOptions
+
+        /// Dev accounts: 1 operates the embedded worker, 2-4 are its checkers, 9 sends oracle reports.
+        static let operatorAccount = 1, checkerAccounts = [2, 3, 4], transmitterAccount = 9
 
         func run() async throws {
             guard (10...3_600_000).contains(blockTimeMs) else { throw ValidationError("--block-time-ms must lie in 10...3600000") }
@@ -234,7 +250,29 @@ extension Athd {
             try run.apply(to: &config)
             let production: BlockProduction = instant ? .instant : .interval(milliseconds: blockTimeMs)
             let count = accounts
-            try await runNode(home: h, config: config, production: production) { node in
+            let compute = !noCompute, port = workerPort
+            let services: (Node, Logger) throws -> [@Sendable () -> Void] = { node, logger in
+                guard compute else { return [] }
+                let url = "http://127.0.0.1:\(node.rpcPort)"
+                let worker = WorkerService(config: WorkerConfig(key: DevAccounts.key(Self.operatorAccount), nodeURL: url, listenPort: port),
+                                           logger: Logger(label: "worker"))
+                do { try worker.start() } catch { throw NodeError("embedded worker: \(error)") }
+                var stops: [@Sendable () -> Void] = [{ worker.stop() }]
+                for (i, account) in Self.checkerAccounts.enumerated() {
+                    let checker = CheckerService(config: CheckerConfig(key: DevAccounts.key(account), nodeURL: url,
+                                                                       operators: [DevAccounts.key(Self.operatorAccount).address]),
+                                                 logger: Logger(label: "checker-\(i + 1)"))
+                    do { try checker.start() } catch { throw NodeError("embedded checker \(i + 1): \(error)") }
+                    stops.append({ checker.stop() })
+                }
+                logger.info("embedded GPU worker and checkers started", metadata: [
+                    "operator": "\(DevAccounts.key(Self.operatorAccount).address)", "results": "http://127.0.0.1:\(port)",
+                    "checkers": "\(Self.checkerAccounts.map { DevAccounts.key($0).address })",
+                ])
+                return stops
+            }
+            try await runNode(home: h, config: config, production: production,
+                              transmitterKey: DevAccounts.key(Self.transmitterAccount), services: services) { node in
                 var out = "\nathd dev — a development chain. Its keys are public: never use them on a real network.\n\n"
                 out += "Available accounts\n==================\n"
                 let dev = DevChain.accounts(count: count)
@@ -249,7 +287,14 @@ extension Athd {
                 out += "JSON-RPC:   http://\(config.rpcAddress):\(node.rpcPort)\n"
                 out += "WebSocket:  ws://\(config.rpcAddress):\(node.rpcPort)\n"
                 out += "Metrics:    http://\(config.metricsAddress):\(node.metricsPort)/metrics\n"
-                out += "Blocks:     \(instant ? "on every transaction" : "every \(blockTimeMs) ms")\n\n"
+                out += "Blocks:     \(instant ? "on every transaction" : "every \(blockTimeMs) ms")\n"
+                out += "Oracle:     reports sent from dev account \(Self.transmitterAccount)\n"
+                if compute {
+                    out += "GPU work:   worker (dev account \(Self.operatorAccount)) at http://127.0.0.1:\(port), "
+                        + "checkers dev accounts \(Self.checkerAccounts.map(String.init).joined(separator: ", "))\n"
+                    out += "Try:        ath escrow create --kind gemm-i8 --size 512 --dev-account 5 --rpc http://127.0.0.1:\(node.rpcPort)\n"
+                }
+                out += "\n"
                 FileHandle.standardOutput.write(Data(out.utf8))
             }
         }

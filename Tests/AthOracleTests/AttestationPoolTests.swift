@@ -1,1 +1,163 @@
+import AthCrypto
+import AthOracle
+import AthPrimitives
+import AthTypes
 import Testing
+
+/// A chain with three equal checkers (100 each, quorum 6666 bps) and one committed job.
+struct FakeChain: OracleChainView {
+    var stakes: [Address: UInt256]
+    var jobs: [UInt256: OracleJobView]
+    var rounds: [OracleSubject: UInt256] = [:]
+    var quorumBps = UInt256(6_666)
+    var epoch: UInt64 = 5
+
+    func activeCheckerStake(_ checker: Address) -> UInt256? { stakes[checker] }
+    var totalCheckerStake: UInt256 { stakes.values.reduce(.zero) { $0 &+ $1 } }
+    func job(_ id: UInt256) -> OracleJobView? { jobs[id] }
+    func lastRound(_ subject: OracleSubject) -> UInt256 { rounds[subject] ?? .zero }
+}
+
+private let domain = OracleDomain(chainID: 7331, oracle: Address(low: 0x1004))
+private let checkers = (2...4).map { i in try! Secp256k1PrivateKey(Keccak256.hash(Array("ath devnet account \(i)".utf8)).bytes) }
+private let outsider = try! Secp256k1PrivateKey(Keccak256.hash(Array("not a checker".utf8)).bytes)
+private let root = Keccak256.hash(Array("root".utf8))
+
+private func chain() -> FakeChain {
+    FakeChain(stakes: Dictionary(uniqueKeysWithValues: checkers.map { ($0.address, UInt256(100)) }),
+              jobs: [UInt256(1): OracleJobView(state: 3, resultRoot: root), UInt256(2): OracleJobView(state: 4, resultRoot: root),
+                     UInt256(3): OracleJobView(state: 2, resultRoot: .zero)])
+}
+
+private func attestation(job: UInt64 = 1, root r: Hash32 = root, verdict: Verdict = .valid, units: UInt64 = 16,
+                         round: UInt64 = 1) -> JobAttestation {
+    JobAttestation(jobID: UInt256(job), resultRoot: r, verdict: verdict, workUnits: UInt256(units), round: UInt256(round))
+}
+
+private func statement(_ a: JobAttestation) -> OracleStatement { .job(a) }
+
+@Suite struct AttestationPoolTests {
+    @Test func twoOfThreeEqualCheckersMakeAReportSortedBySigner() throws {
+        let pool = AttestationPool(domain: domain)
+        let view = chain()
+        let a = attestation()
+        let first = try pool.add(.job(a), signature: a.sign(domain, key: checkers[0]), view: view)
+        #expect(first == PoolAdmission(signer: checkers[0].address, attestations: 1, quorum: false))
+        #expect(pool.readyReports(view: view).isEmpty)
+        let second = try pool.add(.job(a), signature: a.sign(domain, key: checkers[2]), view: view)
+        #expect(second.quorum && second.attestations == 2)
+        let reports = pool.readyReports(view: view)
+        #expect(reports.count == 1)
+        let report = try #require(reports.first)
+        #expect(report.statement == .job(a))
+        #expect(report.signers == [checkers[0].address, checkers[2].address].sorted())
+        #expect(report.signedStake == UInt256(200))
+        for (signer, sig) in zip(report.signers, report.signatures) {
+            #expect(a.signer(of: sig, domain: domain) == signer)
+        }
+    }
+
+    @Test func aDissenterIsLeftOutOfTheMajorityReport() throws {
+        let pool = AttestationPool(domain: domain)
+        let view = chain()
+        let valid = attestation(), invalid = attestation(verdict: .invalid, units: 0)
+        try pool.add(.job(valid), signature: valid.sign(domain, key: checkers[0]), view: view)
+        try pool.add(.job(invalid), signature: invalid.sign(domain, key: checkers[1]), view: view)
+        #expect(pool.readyReports(view: view).isEmpty)
+        try pool.add(.job(valid), signature: valid.sign(domain, key: checkers[2]), view: view)
+        let report = try #require(pool.readyReports(view: view).first)
+        #expect(report.statement == .job(valid))
+        #expect(!report.signers.contains(checkers[1].address))
+        #expect(pool.attestations(.job(UInt256(1))).count == 3)
+    }
+
+    @Test func badAttestationsAreRefusedAndChangeNothing() throws {
+        let pool = AttestationPool(domain: domain)
+        let view = chain()
+        let a = attestation()
+        var sig = a.sign(domain, key: checkers[0])
+        // Wrong signature: a flipped bit recovers another address, which is no checker.
+        sig[5] ^= 1
+        #expect(throws: AttestationError.self) { try pool.add(.job(a), signature: sig, view: view) }
+        // Malformed: short, bad v, high s.
+        #expect(throws: AttestationError.malformedSignature) { try pool.add(.job(a), signature: [1, 2, 3], view: view) }
+        var badV = a.sign(domain, key: checkers[0]); badV[64] = 29
+        #expect(throws: AttestationError.malformedSignature) { try pool.add(.job(a), signature: badV, view: view) }
+        // Unregistered checker.
+        #expect(throws: AttestationError.notActiveChecker(outsider.address)) {
+            try pool.add(.job(a), signature: a.sign(domain, key: outsider), view: view)
+        }
+        // Another job: unknown, settled, or a root that is not the committed one.
+        let unknown = attestation(job: 9)
+        #expect(throws: AttestationError.unknownJob(UInt256(9))) {
+            try pool.add(.job(unknown), signature: unknown.sign(domain, key: checkers[0]), view: view)
+        }
+        let settled = attestation(job: 2)
+        #expect(throws: AttestationError.jobNotAwaitingReport(UInt256(2), state: 4)) {
+            try pool.add(.job(settled), signature: settled.sign(domain, key: checkers[0]), view: view)
+        }
+        let otherRoot = attestation(root: Keccak256.hash([1]))
+        #expect(throws: AttestationError.rootMismatch(job: UInt256(1), committed: root, attested: Keccak256.hash([1]))) {
+            try pool.add(.job(otherRoot), signature: otherRoot.sign(domain, key: checkers[0]), view: view)
+        }
+        // A valid verdict on a job never committed.
+        let uncommitted = attestation(job: 3, root: .zero)
+        #expect(throws: AttestationError.jobNotAwaitingReport(UInt256(3), state: 2)) {
+            try pool.add(.job(uncommitted), signature: uncommitted.sign(domain, key: checkers[0]), view: view)
+        }
+        // Signed for another chain: recovers a stranger.
+        let foreign = OracleDomain(chainID: 1, oracle: Address(low: 0x1004))
+        #expect(throws: AttestationError.self) { try pool.add(.job(a), signature: a.sign(foreign, key: checkers[0]), view: view) }
+        #expect(pool.subjectCount == 0)
+    }
+
+    @Test func replaysDuplicatesAndStaleRoundsAreRefused() throws {
+        let pool = AttestationPool(domain: domain)
+        var view = chain()
+        let a = attestation()
+        let sig = a.sign(domain, key: checkers[0])
+        try pool.add(.job(a), signature: sig, view: view)
+        #expect(throws: AttestationError.duplicate(.job(UInt256(1)), checkers[0].address)) {
+            try pool.add(.job(a), signature: sig, view: view)
+        }
+        let changed = attestation(verdict: .invalid, units: 0)
+        #expect(throws: AttestationError.conflicting(.job(UInt256(1)), checkers[0].address)) {
+            try pool.add(.job(changed), signature: changed.sign(domain, key: checkers[0]), view: view)
+        }
+        view.rounds[.job(UInt256(1))] = UInt256(1)
+        #expect(throws: AttestationError.staleRound(.job(UInt256(1)), round: UInt256(1), last: UInt256(1))) {
+            try pool.add(.job(a), signature: a.sign(domain, key: checkers[1]), view: view)
+        }
+        #expect(pool.attestations(.job(UInt256(1))).count == 1)
+        // Once the round is reported the subject is pruned.
+        #expect(pool.prune(view: view) == 1)
+        #expect(pool.subjectCount == 0)
+    }
+
+    @Test func uptimeAttestationsNeedAFinishedEpoch() throws {
+        let pool = AttestationPool(domain: domain)
+        let view = chain()
+        let op = Address(low: 0xabc)
+        let current = UptimeAttestation(operator: op, epoch: 5, uptimeBps: 9_000, round: UInt256(1))
+        #expect(throws: AttestationError.epochNotFinished(epoch: 5, current: 5)) {
+            try pool.add(.uptime(current), signature: current.sign(domain, key: checkers[0]), view: view)
+        }
+        let over = UptimeAttestation(operator: op, epoch: 4, uptimeBps: 10_001, round: UInt256(1))
+        #expect(throws: AttestationError.uptimeAbove100(10_001)) {
+            try pool.add(.uptime(over), signature: over.sign(domain, key: checkers[0]), view: view)
+        }
+        let done = UptimeAttestation(operator: op, epoch: 4, uptimeBps: 9_000, round: UInt256(1))
+        for key in checkers { try pool.add(.uptime(done), signature: done.sign(domain, key: key), view: view) }
+        let report = try #require(pool.readyReports(view: view).first)
+        #expect(report.statement == .uptime(done) && report.signers.count == 3)
+    }
+
+    @Test func thePoolIsBounded() throws {
+        let pool = AttestationPool(domain: domain, maxSubjects: 1)
+        var view = chain()
+        view.jobs[UInt256(4)] = OracleJobView(state: 3, resultRoot: root)
+        let a = attestation(), b = attestation(job: 4)
+        try pool.add(.job(a), signature: a.sign(domain, key: checkers[0]), view: view)
+        #expect(throws: AttestationError.poolFull(1)) { try pool.add(.job(b), signature: b.sign(domain, key: checkers[0]), view: view) }
+    }
+}

@@ -52,10 +52,12 @@ class NodeProcess:
 
 
 class DevNode(NodeProcess):
-    """One `athd dev` process on free ports with its home in `home`."""
+    """One `athd dev` process on free ports with its home in `home`; without
+    its embedded GPU worker and checkers unless `compute` (they take the
+    devnet operator's fixed port 8600, and act on the chain by themselves)."""
 
-    def __init__(self, athd, home, extra=()):
-        self.athd, self.home, self.extra = athd, str(home), list(extra)
+    def __init__(self, athd, home, extra=(), compute=False):
+        self.athd, self.home, self.extra = athd, str(home), list(extra) + ([] if compute else ["--no-compute"])
         self.proc = None
         self.url = self.ws_url = None
         self.log_path = os.path.join(self.home + ".logs")

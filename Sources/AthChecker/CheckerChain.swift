@@ -1,0 +1,97 @@
+import AthPrimitives
+import AthCrypto
+import AthTypes
+import AthClient
+
+/// The Staking views and event a checker reads besides `AthClient`'s (Contracts/Staking.vy).
+public enum CheckerABI {
+    public static let isActiveOperator = ABIFunction("isActiveOperator", [.address], returns: [.bool])
+    public static let isActiveChecker = ABIFunction("isActiveChecker", [.address], returns: [.bool])
+    public static let operatorRegistered = ABIEvent("OperatorRegistered", [
+        ("operator", .address), ("gpuModel", .string), ("gpuCount", .uint256), ("gpuMemoryGiB", .uint256),
+        ("endpoint", .string), ("stake", .uint256),
+    ], indexed: ["operator"])
+}
+
+/// A `ResultCommitted` log: a result awaiting the checkers.
+struct CommittedResult: Sendable, Equatable {
+    var jobID: UInt256
+    var `operator`: Address
+    var root: Hash32
+    /// The block that holds the commitment; the next block's hash seeds Freivalds.
+    var block: UInt64
+}
+
+/// What a job's published spec turned out to be.
+enum PublishedSpec {
+    case gemm(GemmSpec)
+    /// No spec, or one the checker cannot verify, with the reason.
+    case unusable(String)
+}
+
+/// The chain reads of a checker, over a `ChainClient` (blocking; never on an
+/// event loop thread). Every answer is decoded without trusting it.
+struct CheckerChain: Sendable {
+    let client: ChainClient
+
+    /// The `ResultCommitted` logs of blocks `from...to`, in chain order; logs that do not decode are skipped.
+    func committedResults(from: UInt64, to: UInt64) throws(ChainClientError) -> [CommittedResult] {
+        let event = JobEvents.resultCommitted
+        return try client.logs(address: ProtocolContract.escrow.address, topics: [event.topic0], from: from, to: to)
+            .compactMap { log in
+                guard let fields = try? event.decode(topics: log.topics, data: log.data), fields.count == 3,
+                      let root = Hash32(fields[2].1.bytesValue) else { return nil }
+                return CommittedResult(jobID: fields[0].1.uintValue, operator: fields[1].1.addressValue, root: root,
+                                       block: log.blockNumber)
+            }
+    }
+
+    /// The operators that registered in blocks `from...to`.
+    func registeredOperators(from: UInt64, to: UInt64) throws(ChainClientError) -> [Address] {
+        let event = CheckerABI.operatorRegistered
+        return try client.logs(address: ProtocolContract.staking.address, topics: [event.topic0], from: from, to: to)
+            .compactMap { log in (try? event.decode(topics: log.topics, data: log.data))?.first?.1.addressValue }
+    }
+
+    /// The escrow job, nil when the node's answer does not decode as one.
+    func job(_ id: UInt256) throws(ChainClientError) -> EscrowJob? {
+        EscrowJob(try client.view(.escrow, EscrowABI.job, [.uint(id)]))
+    }
+
+    /// The job's spec from its `JobSpecPublished` log in the block that created it.
+    func spec(of job: EscrowJob, id: UInt256) throws(ChainClientError) -> PublishedSpec {
+        let event = JobEvents.jobSpecPublished
+        let logs = try client.logs(address: ProtocolContract.escrow.address, topics: [event.topic0, Hash32(id.bigEndianBytes)!],
+                                   from: job.createdBlock, to: job.createdBlock)
+        for log in logs {
+            guard let fields = try? event.decode(topics: log.topics, data: log.data), fields.count == 2 else { continue }
+            let bytes = fields[1].1.bytesValue
+            guard Keccak256.hash(bytes) == job.specHash else { continue }
+            do { return .gemm(try GemmSpec(decoding: bytes)) } catch { return .unusable("its spec is not gemm-i8: \(error)") }
+        }
+        return .unusable("no published spec matches its spec hash \(job.specHash)")
+    }
+
+    /// A protocol parameter (Params.get).
+    func param(_ name: String) throws(ChainClientError) -> UInt256 {
+        guard let v = try client.view(.params, ParamsABI.get, [.string(name)]).first?.uintValue else {
+            throw ChainClientError("Params.get(\"\(name)\") returned nothing")
+        }
+        return v
+    }
+
+    /// The endpoint an operator registered.
+    func endpoint(of op: Address) throws(ChainClientError) -> String {
+        let fields = try client.view(.staking, StakingABI.operators, [.address(op)]).first?.items ?? []
+        guard fields.count == 6 else { throw ChainClientError("Staking.operators(\(op)) returned malformed data") }
+        return fields[3].stringValue
+    }
+
+    func isActiveOperator(_ op: Address) throws(ChainClientError) -> Bool {
+        try client.view(.staking, CheckerABI.isActiveOperator, [.address(op)]).first?.boolValue ?? false
+    }
+
+    func isActiveChecker(_ checker: Address) throws(ChainClientError) -> Bool {
+        try client.view(.staking, CheckerABI.isActiveChecker, [.address(checker)]).first?.boolValue ?? false
+    }
+}

@@ -1,0 +1,51 @@
+import AthPrimitives
+import AthCrypto
+
+/// How a `CheckerService` runs. Defaults suit a local devnet.
+public struct CheckerConfig: Sendable {
+    /// The node's JSON-RPC endpoint (`http://host:port`).
+    public var nodeURL: String
+    /// The checker's key: its address seeds Freivalds' vectors and signs attestations.
+    public var key: Secp256k1PrivateKey
+    /// How often the node is asked for new blocks and `ResultCommitted` logs.
+    public var pollInterval: Duration
+    /// How long to keep trying to fetch a result before judging it unavailable.
+    public var fetchTimeout: Duration
+    /// The pause between two tries of a fetch.
+    public var fetchRetryInterval: Duration
+    /// How often every active operator's `/health` is probed.
+    public var probeInterval: Duration
+    /// How long one `/health` probe may take.
+    public var probeTimeout: Duration
+    /// The round signed into every attestation.
+    public var round: UInt256
+    /// How many blocks before the head at start-up the search for committed jobs begins.
+    public var lookbackBlocks: UInt64
+    /// Operators to probe besides those the chain's `OperatorRegistered` logs
+    /// and committed jobs name: genesis operators have no log.
+    public var operators: [Address]
+    /// The largest matrix (elements of A, B or C) the checker verifies; a
+    /// larger job is left to other checkers (8 bytes per element while checking).
+    public var maxMatrixElements: Int
+    /// A test-only fault; nil for an honest checker.
+    public var fault: CheckerFault?
+
+    public init(key: Secp256k1PrivateKey, nodeURL: String = "http://127.0.0.1:8545",
+                pollInterval: Duration = .milliseconds(200), fetchTimeout: Duration = .seconds(10),
+                fetchRetryInterval: Duration = .milliseconds(500), probeInterval: Duration = .seconds(5),
+                probeTimeout: Duration = .seconds(2), round: UInt256 = 1, lookbackBlocks: UInt64 = 1000,
+                operators: [Address] = [], maxMatrixElements: Int = 1 << 27, fault: CheckerFault? = nil) {
+        self.key = key
+        self.nodeURL = nodeURL
+        self.pollInterval = pollInterval
+        self.fetchTimeout = fetchTimeout
+        self.fetchRetryInterval = fetchRetryInterval
+        self.probeInterval = probeInterval
+        self.probeTimeout = probeTimeout
+        self.round = round
+        self.lookbackBlocks = lookbackBlocks
+        self.operators = operators
+        self.maxMatrixElements = maxMatrixElements
+        self.fault = fault
+    }
+}

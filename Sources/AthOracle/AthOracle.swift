@@ -1,1 +1,0 @@
-// The attestation pool (see AttestationPool.swift).

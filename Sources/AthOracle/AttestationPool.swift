@@ -1,0 +1,279 @@
+import AthCrypto
+import AthPrimitives
+import AthTypes
+import Synchronization
+
+/// What a pool of attestations is about: one job's verdict, or one
+/// operator's uptime in one epoch. Reports are made per subject.
+public enum OracleSubject: Hashable, Sendable, CustomStringConvertible {
+    case job(UInt256)
+    case uptime(operator: Address, epoch: UInt64)
+
+    public var description: String {
+        switch self {
+        case .job(let id): return "job \(id)"
+        case .uptime(let op, let epoch): return "uptime of \(op) in epoch \(epoch)"
+        }
+    }
+}
+
+/// The statement checkers sign, either kind.
+public enum OracleStatement: Hashable, Sendable {
+    case job(JobAttestation)
+    case uptime(UptimeAttestation)
+
+    public var subject: OracleSubject {
+        switch self {
+        case .job(let a): return .job(a.jobID)
+        case .uptime(let u): return .uptime(operator: u.operator, epoch: u.epoch)
+        }
+    }
+
+    public var round: UInt256 {
+        switch self {
+        case .job(let a): return a.round
+        case .uptime(let u): return u.round
+        }
+    }
+
+    public func digest(_ domain: OracleDomain) -> Hash32 {
+        switch self {
+        case .job(let a): return a.digest(domain)
+        case .uptime(let u): return u.digest(domain)
+        }
+    }
+}
+
+/// An escrow job as far as the oracle judges attestations about it.
+public struct OracleJobView: Sendable, Equatable {
+    /// Escrow's job states: 1 open, 2 accepted, 3 committed, 4 settled, 5 reclaimed.
+    public var state: UInt8
+    public var resultRoot: Hash32
+    public init(state: UInt8, resultRoot: Hash32) { self.state = state; self.resultRoot = resultRoot }
+
+    public static let accepted: UInt8 = 2, committed: UInt8 = 3
+}
+
+/// The chain state the pool checks attestations against (the node reads it
+/// from the protocol contracts at its head).
+public protocol OracleChainView {
+    /// The checker's stake when Staking lists it as an active checker, else nil.
+    func activeCheckerStake(_ checker: Address) -> UInt256?
+    var totalCheckerStake: UInt256 { get }
+    /// Params `checkerQuorumBps`.
+    var quorumBps: UInt256 { get }
+    /// The job, nil when Escrow does not know it.
+    func job(_ id: UInt256) -> OracleJobView?
+    /// The last report round the Oracle contract accepted for the subject (0: none).
+    func lastRound(_ subject: OracleSubject) -> UInt256
+    /// The current epoch (block number / epochLength).
+    var epoch: UInt64 { get }
+}
+
+/// Why an attestation was refused. Each reads as one sentence for the submitter.
+public enum AttestationError: Error, Equatable, Sendable, CustomStringConvertible {
+    case malformedSignature
+    case notActiveChecker(Address)
+    case unknownJob(UInt256)
+    case jobNotAwaitingReport(UInt256, state: UInt8)
+    case rootMismatch(job: UInt256, committed: Hash32, attested: Hash32)
+    case staleRound(OracleSubject, round: UInt256, last: UInt256)
+    case epochNotFinished(epoch: UInt64, current: UInt64)
+    case uptimeAbove100(UInt64)
+    case duplicate(OracleSubject, Address)
+    case conflicting(OracleSubject, Address)
+    case poolFull(Int)
+
+    static let stateNames = ["unknown", "open", "accepted", "committed", "settled", "reclaimed"]
+
+    public var description: String {
+        switch self {
+        case .malformedSignature:
+            return "the signature is not a 65-byte r‖s‖v with v 27 or 28 and low s, or it does not recover a signer"
+        case .notActiveChecker(let a): return "\(a) is not an active checker in Staking"
+        case .unknownJob(let id): return "Escrow has no job \(id)"
+        case .jobNotAwaitingReport(let id, let s):
+            return "job \(id) is \(s < Self.stateNames.count ? Self.stateNames[Int(s)] : "in state \(s)"), not awaiting a report"
+        case .rootMismatch(let id, let committed, let attested):
+            return "the attested root \(attested) of job \(id) is not the committed root \(committed)"
+        case .staleRound(let subject, let round, let last):
+            return "round \(round) of \(subject) is not newer than the last reported round \(last)"
+        case .epochNotFinished(let epoch, let current):
+            return "epoch \(epoch) is not finished (the current epoch is \(current))"
+        case .uptimeAbove100(let bps): return "uptime \(bps) bps is above 10000"
+        case .duplicate(let subject, let a): return "\(a) already attested \(subject) in this round"
+        case .conflicting(let subject, let a):
+            return "\(a) already attested \(subject) in this round with a different statement"
+        case .poolFull(let n): return "the attestation pool holds its maximum of \(n) subjects; try again later"
+        }
+    }
+}
+
+/// One pooled, verified attestation.
+public struct PooledAttestation: Sendable, Equatable {
+    public var statement: OracleStatement
+    public var signer: Address
+    public var signature: [UInt8]
+    public var stake: UInt256
+}
+
+/// A report ready for `Oracle.submitReport` or `submitUptimeReport`: one
+/// statement and the signatures of checkers holding the quorum, ascending by
+/// signer as the contract requires.
+public struct OracleReport: Sendable, Equatable {
+    public var statement: OracleStatement
+    public var signers: [Address]
+    public var signatures: [[UInt8]]
+    public var signedStake: UInt256
+}
+
+/// The outcome of a pooled attestation.
+public struct PoolAdmission: Sendable, Equatable {
+    public var signer: Address
+    /// Attestations pooled for the subject, this one included.
+    public var attestations: Int
+    /// Whether checkers agreeing with this statement now hold the quorum.
+    public var quorum: Bool
+
+    public init(signer: Address, attestations: Int, quorum: Bool) {
+        self.signer = signer; self.attestations = attestations; self.quorum = quorum
+    }
+}
+
+/// Checker attestations per subject: verified on arrival (signature,
+/// active checker, the job's state and root, round, epoch), de-duplicated
+/// per checker and round, and grouped by statement until checkers holding
+/// the quorum agree. Thread-safe; signature recovery runs outside the lock.
+public final class AttestationPool: Sendable {
+    public let domain: OracleDomain
+    /// The most subjects held at once, and attestations per subject.
+    public let maxSubjects: Int
+    public static let maxSigners = 32
+
+    private struct Entry {
+        var attestations: [PooledAttestation] = []
+    }
+
+    private let entries = Mutex<[OracleSubject: Entry]>([:])
+
+    public init(domain: OracleDomain, maxSubjects: Int = 65_536) {
+        self.domain = domain
+        self.maxSubjects = maxSubjects
+    }
+
+    /// Verifies and pools one attestation; nothing changes when it is refused.
+    @discardableResult
+    public func add(_ statement: OracleStatement, signature: [UInt8],
+                    view: some OracleChainView) throws(AttestationError) -> PoolAdmission {
+        guard let signer = OracleSignature.recover(signature, digest: statement.digest(domain)) else {
+            throw .malformedSignature
+        }
+        try check(statement, view: view)
+        guard let stake = view.activeCheckerStake(signer) else { throw .notActiveChecker(signer) }
+        let subject = statement.subject
+        let pooled = PooledAttestation(statement: statement, signer: signer, signature: signature, stake: stake)
+        let result: Result<PoolAdmission, AttestationError> = entries.withLock { map in
+            if map[subject] == nil && map.count >= maxSubjects { return .failure(.poolFull(maxSubjects)) }
+            var entry = map[subject] ?? Entry()
+            if let prior = entry.attestations.first(where: { $0.signer == signer && $0.statement.round == statement.round }) {
+                return .failure(prior.statement == statement ? .duplicate(subject, signer) : .conflicting(subject, signer))
+            }
+            entry.attestations.append(pooled)
+            map[subject] = entry
+            let agreeing = entry.attestations.filter { $0.statement == statement }
+            let quorum = Self.reachesQuorum(agreeing.reduce(UInt256.zero) { $0 &+ $1.stake }, view)
+            return .success(PoolAdmission(signer: signer, attestations: entry.attestations.count, quorum: quorum))
+        }
+        return try result.get()
+    }
+
+    /// The checks that need no signer: the job's state and root, the round, the epoch.
+    private func check(_ statement: OracleStatement, view: some OracleChainView) throws(AttestationError) {
+        let subject = statement.subject
+        switch statement {
+        case .job(let a):
+            guard let job = view.job(a.jobID) else { throw .unknownJob(a.jobID) }
+            if a.verdict == .unavailable {
+                guard job.state == OracleJobView.accepted || job.state == OracleJobView.committed else {
+                    throw .jobNotAwaitingReport(a.jobID, state: job.state)
+                }
+            } else {
+                guard job.state == OracleJobView.committed else { throw .jobNotAwaitingReport(a.jobID, state: job.state) }
+                guard job.resultRoot == a.resultRoot else {
+                    throw .rootMismatch(job: a.jobID, committed: job.resultRoot, attested: a.resultRoot)
+                }
+            }
+        case .uptime(let u):
+            guard u.uptimeBps <= 10_000 else { throw .uptimeAbove100(u.uptimeBps) }
+            guard u.epoch < view.epoch else { throw .epochNotFinished(epoch: u.epoch, current: view.epoch) }
+        }
+        let last = view.lastRound(subject)
+        guard statement.round > last else { throw .staleRound(subject, round: statement.round, last: last) }
+    }
+
+    /// The contract's rule: signed · 10000 ≥ quorumBps · total, with some stake at all.
+    static func reachesQuorum(_ signed: UInt256, _ view: some OracleChainView) -> Bool {
+        let total = view.totalCheckerStake
+        guard !total.isZero else { return false }
+        let (lhs, o1) = signed.multipliedReportingOverflow(by: UInt256(10_000))
+        let (rhs, o2) = view.quorumBps.multipliedReportingOverflow(by: total)
+        return !o1 && !o2 && lhs >= rhs
+    }
+
+    /// The attestations pooled for `subject`, in arrival order.
+    public func attestations(_ subject: OracleSubject) -> [PooledAttestation] {
+        entries.withLock { $0[subject]?.attestations ?? [] }
+    }
+
+    public var subjectCount: Int { entries.withLock { $0.count } }
+
+    /// Reports for every subject where checkers holding the quorum (by their
+    /// stake now) agree on one statement of a round newer than the last
+    /// reported. At most 32 signers, the largest stakes first.
+    public func readyReports(view: some OracleChainView) -> [OracleReport] {
+        let snapshot = entries.withLock { $0 }
+        var out: [OracleReport] = []
+        for (subject, entry) in snapshot {
+            let last = view.lastRound(subject)
+            var groups: [OracleStatement: [PooledAttestation]] = [:]
+            for a in entry.attestations where a.statement.round > last { groups[a.statement, default: []].append(a) }
+            var best: OracleReport?
+            for (statement, list) in groups {
+                var members: [(PooledAttestation, UInt256)] = []
+                for a in list {
+                    guard let stake = view.activeCheckerStake(a.signer) else { continue }
+                    members.append((a, stake))
+                }
+                members.sort { $0.1 > $1.1 }
+                let chosen = members.prefix(Self.maxSigners).sorted { $0.0.signer.bytes.lexicographicallyPrecedes($1.0.signer.bytes) }
+                let signed = chosen.reduce(UInt256.zero) { $0 &+ $1.1 }
+                guard Self.reachesQuorum(signed, view) else { continue }
+                let report = OracleReport(statement: statement, signers: chosen.map(\.0.signer),
+                                          signatures: chosen.map(\.0.signature), signedStake: signed)
+                if best.map({ signed > $0.signedStake }) ?? true { best = report }
+            }
+            if let best { out.append(best) }
+        }
+        return out
+    }
+
+    /// Drops subjects the chain has settled: jobs no longer awaiting a report,
+    /// and subjects whose pooled rounds are all reported. Returns how many went.
+    @discardableResult
+    public func prune(view: some OracleChainView) -> Int {
+        let subjects = entries.withLock { Array($0.keys) }
+        var done: [OracleSubject] = []
+        for subject in subjects {
+            if case .job(let id) = subject, let job = view.job(id),
+               job.state != OracleJobView.accepted && job.state != OracleJobView.committed {
+                done.append(subject)
+                continue
+            }
+            let last = view.lastRound(subject)
+            let pending = attestations(subject).contains { $0.statement.round > last }
+            if !pending { done.append(subject) }
+        }
+        entries.withLock { map in for s in done { map[s] = nil } }
+        return done.count
+    }
+}

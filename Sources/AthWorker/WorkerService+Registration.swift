@@ -1,0 +1,45 @@
+import AthClient
+import AthPrimitives
+import AthTypes
+import Logging
+
+extension WorkerService {
+    /// Longest endpoint `Staking.registerOperator` stores (String[128]).
+    static let maxEndpointBytes = 128
+
+    /// Registers the operator with Staking, staking `stake` wei and recording
+    /// `endpoint`, unless it is registered already; the GPU model, count and
+    /// memory come from the hardware report (`HardwareReport.registration`).
+    /// Returns the registration's transaction hash, nil when there was
+    /// nothing to do. Needs a started worker.
+    @discardableResult
+    public func registerIfNeeded(stake: UInt256, endpoint: String) throws(WorkerError) -> Hash32? {
+        guard case let (client, sender, hardware)? = startedParts() else { throw .notStarted }
+        guard !endpoint.isEmpty, endpoint.utf8.count <= Self.maxEndpointBytes else {
+            throw .registration("the endpoint must be 1 to \(Self.maxEndpointBytes) bytes, not \(endpoint.utf8.count)")
+        }
+        do throws(ChainClientError) {
+            let operatorInfo = try client.view(.staking, StakingABI.operators, [.address(operatorAddress)])
+            // (gpuModel, gpuCount, gpuMemoryGiB, endpoint, stake, registered)
+            let fields = operatorInfo.first?.items ?? []
+            guard fields.count == 6 else { throw ChainClientError("Staking.operators returned \(fields.count) fields, not 6") }
+            if fields[5].boolValue {
+                logger.info("operator already registered", metadata: [
+                    "operator": "\(operatorAddress.checksummed)", "gpuModel": "\(fields[0].stringValue)",
+                    "endpoint": "\(fields[3].stringValue)", "stake": "\(Amount.formatATH(fields[4].uintValue))"])
+                return nil
+            }
+            let (model, count, memory) = hardware.registration
+            let receipt = try sender.transact(.staking, StakingABI.registerOperator, [
+                .string(model), .uint(UInt256(UInt64(count))), .uint(UInt256(UInt64(memory))), .string(endpoint),
+            ], value: stake)
+            logger.info("registered operator", metadata: [
+                "operator": "\(operatorAddress.checksummed)", "gpuModel": "\(model)", "gpuCount": "\(count)",
+                "gpuMemoryGiB": "\(memory)", "endpoint": "\(endpoint)", "stake": "\(Amount.formatATH(stake))",
+                "tx": "\(receipt.transactionHash)"])
+            return receipt.transactionHash
+        } catch {
+            throw .registration(error.description)
+        }
+    }
+}

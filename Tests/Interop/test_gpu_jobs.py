@@ -1,0 +1,324 @@
+"""Verifiable GPU work end to end on real processes: an `athd dev` node (no
+embedded compute), `ath-worker` processes (honest or misbehaving, each its own
+freshly registered operator), three `ath-checker` processes, a customer using
+web3.py, and the node's oracle module sending the quorum reports."""
+import os
+import secrets
+import socket
+import subprocess
+import time
+
+import pytest
+from eth_account import Account
+from eth_abi import encode
+from web3 import Web3
+
+from athnode import DevNode, NodeProcess, dev_keys
+from protocol import ADDRESS, ATH, contract, events, transact
+
+KIND = Web3.keccak(b"ath/gemm-i8/v1")
+VALID, INVALID, UNAVAILABLE = 1, 2, 3
+SETTLED, RECLAIMED = 4, 5
+SIZE = 512
+ROUNDS = 20
+
+
+def gemm_spec(n, seed, rounds=ROUNDS):
+    return encode(["bytes32", "uint256", "uint256", "uint256", "bytes32", "uint256"], [KIND, n, n, n, seed, rounds])
+
+
+def work_units(n):
+    return -(-(n * n * n) // (1 << 20))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(what, check, timeout=60, interval=0.2):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class Service(NodeProcess):
+    """An ath-worker or ath-checker process logging to a file."""
+
+    def __init__(self, argv, log_path):
+        self.log_path = log_path
+        self.log = open(log_path, "ab")
+        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def release(self):
+        if self.log:
+            self.log.close()
+            self.log = None
+
+    def read_log(self):
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
+
+
+@pytest.fixture(scope="module")
+def bins(athd_bin):
+    d = os.path.dirname(athd_bin)
+    out = {name: os.path.join(d, name) for name in ("ath-worker", "ath-checker")}
+    for path in out.values():
+        assert os.path.exists(path), f"{path} does not exist (make test builds it)"
+    return out
+
+
+@pytest.fixture(scope="module")
+def chain(athd_bin, tmp_path_factory):
+    n = DevNode(athd_bin, tmp_path_factory.mktemp("gpu") / "home", ["--block-time-ms", "200"]).start()
+    yield n
+    assert n.stop() == 0, n.read_log()[-3000:]
+
+
+@pytest.fixture(scope="module")
+def w3(chain):
+    return Web3(Web3.HTTPProvider(chain.url, request_kwargs={"timeout": 30}))
+
+
+@pytest.fixture(scope="module")
+def keys():
+    return dev_keys(10)
+
+
+@pytest.fixture(scope="module")
+def logs(tmp_path_factory):
+    return tmp_path_factory.mktemp("services")
+
+
+def start_checker(bins, chain, logs, account_index, fault=None):
+    argv = [bins["ath-checker"], "--node", chain.url, "--dev-account", str(account_index), "--fetch-timeout", "3",
+            "--log-level", "info"]
+    if fault:
+        argv += ["--fault", fault]
+    return Service(argv, str(logs / f"checker-{account_index}-{fault or 'honest'}.log"))
+
+
+def start_worker(bins, chain, w3, keys, logs, name, fault=None):
+    """A fresh operator: funded by dev account 5, registered by the worker itself."""
+    operator = Account.create()
+    transact_value(w3, keys[5], operator.address, 3_000 * ATH)
+    key_file = logs / f"{name}.key"
+    key_file.write_text(operator.key.hex() if operator.key.hex().startswith("0x") else "0x" + operator.key.hex())
+    port = free_port()
+    argv = [bins["ath-worker"], "--node", chain.url, "--private-key-file", str(key_file), "--listen", f"127.0.0.1:{port}",
+            "--register", "--stake", "2000", "--log-level", "info"]
+    if fault:
+        argv += ["--fault", fault]
+    service = Service(argv, str(logs / f"worker-{name}.log"))
+    staking = contract(w3, "Staking")
+    wait_for(f"worker {name} to register", lambda: staking.functions.isActiveOperator(operator.address).call()
+             or (service.proc.poll() is not None and pytest.fail(service.read_log())), timeout=60)
+    return operator, service
+
+
+def transact_value(w3, sender, to, value):
+    tx = {"from": sender.address, "to": to, "value": value, "nonce": w3.eth.get_transaction_count(sender.address, "pending"),
+          "chainId": w3.eth.chain_id, "gas": 21_000, "maxFeePerGas": 4 * 10**9, "maxPriorityFeePerGas": 10**9}
+    h = w3.eth.send_raw_transaction(sender.sign_transaction(tx).raw_transaction)
+    assert w3.eth.wait_for_transaction_receipt(h, timeout=30).status == 1
+
+
+def create_gemm_job(w3, customer, operator, n=SIZE, price=2 * ATH, deadline_in=150):
+    escrow = contract(w3, "Escrow")
+    spec = gemm_spec(n, secrets.token_bytes(32))
+    deadline = w3.eth.block_number + deadline_in
+    receipt = transact(w3, customer, escrow.functions.createJobWithSpec(spec, operator, deadline), value=price, gas=500_000)
+    (created,) = events(escrow, receipt, "JobCreated")
+    (published,) = events(escrow, receipt, "JobSpecPublished")
+    assert published["spec"] == spec and created["specHash"] == Web3.keccak(spec)
+    return created["jobId"], receipt
+
+
+def job(w3, job_id):
+    return contract(w3, "Escrow").functions.job(job_id).call()
+
+
+def wait_settled(w3, job_id, timeout=90):
+    return wait_for(f"job {job_id} to settle", lambda: job(w3, job_id)[9] == SETTLED and job(w3, job_id), timeout=timeout)
+
+
+def settlement(w3, job_id):
+    escrow = contract(w3, "Escrow")
+    (log,) = escrow.events.JobSettled().get_logs(from_block=0, argument_filters={"jobId": job_id})
+    return log
+
+
+def operator_stake(w3, address):
+    return contract(w3, "Staking").functions.operators(address).call()[4]
+
+
+def test_a_job_goes_from_payment_to_verified_settlement(bins, chain, w3, keys, logs):
+    checkers = [start_checker(bins, chain, logs, i) for i in (2, 3, 4)]
+    operator, worker = start_worker(bins, chain, w3, keys, logs, "honest")
+    try:
+        customer = keys[6]
+        price = 2 * ATH
+        job_id, _ = create_gemm_job(w3, customer, operator.address, price=price)
+        j = wait_settled(w3, job_id)
+        assert j[7] == VALID and j[8] == work_units(SIZE)
+        # All three checkers fetched C, matched it to the committed root and ran Freivalds.
+        attestations = w3.provider.make_request("ath_attestations", [hex(job_id)])["result"]
+        assert sorted(a["signer"] for a in attestations) == sorted(k.address.lower() for k in keys[2:5])
+        assert {a["verdict"] for a in attestations} == {"valid"}
+        settled = settlement(w3, job_id)["args"]
+        fee = price * 2_000 // 10_000
+        assert settled["operatorPayout"] == price - fee and settled["fee"] == fee and settled["refund"] == 0
+        staking = contract(w3, "Staking")
+        (recorded,) = staking.events.WorkUnitsRecorded().get_logs(from_block=0, argument_filters={"operator": operator.address})
+        assert recorded["args"]["units"] == work_units(SIZE)
+        oracle = contract(w3, "Oracle")
+        (report,) = oracle.events.ReportAccepted().get_logs(from_block=0, argument_filters={"jobId": job_id})
+        assert report["args"]["verdict"] == VALID and len(report["args"]["signers"]) >= 2
+        info = w3.provider.make_request("ath_job", [hex(job_id)])["result"]
+        assert info["state"] == "settled" and info["verdict"] == "valid"
+        assert info["spec"]["kind"] == "gemm-i8" and info["spec"]["m"] == SIZE
+    finally:
+        worker.stop()
+        for c in checkers:
+            c.stop()
+
+
+def test_a_cheating_worker_is_caught_refunded_and_slashed_and_a_dissenter_loses_its_reward(bins, chain, w3, keys, logs):
+    checkers = [start_checker(bins, chain, logs, 2), start_checker(bins, chain, logs, 3),
+                start_checker(bins, chain, logs, 4, fault="dissent")]
+    operator, worker = start_worker(bins, chain, w3, keys, logs, "cheater", fault="corrupt-result")
+    try:
+        customer = keys[7]
+        stake_before = operator_stake(w3, operator.address)
+        balance_before = w3.eth.get_balance(customer.address)
+        job_id, r_create = create_gemm_job(w3, customer, operator.address, n=256, price=3 * ATH)
+        j = wait_settled(w3, job_id)
+        assert j[7] == INVALID and j[8] == 0
+        # The customer got the whole price back: only the gas of createJob is gone.
+        gas_paid = r_create.gasUsed * r_create.effectiveGasPrice
+        assert w3.eth.get_balance(customer.address) == balance_before - gas_paid
+        # Slashed by operatorFraudPenaltyBps (100%) of its required stake.
+        assert operator_stake(w3, operator.address) < stake_before
+        # The two honest checkers said invalid and were rewarded; the dissenter said valid and was not.
+        attestations = w3.provider.make_request("ath_attestations", [hex(job_id)])["result"]
+        verdicts = {a["signer"]: a["verdict"] for a in attestations}
+        assert verdicts.get(keys[2].address.lower()) == "invalid" and verdicts.get(keys[3].address.lower()) == "invalid"
+        oracle = contract(w3, "Oracle")
+        (report,) = oracle.events.ReportAccepted().get_logs(from_block=0, argument_filters={"jobId": job_id})
+        signers = {s.lower() for s in report["args"]["signers"]}
+        assert signers == {keys[2].address.lower(), keys[3].address.lower()}
+        staking = contract(w3, "Staking")
+        rewarded = staking.events.CheckersRewarded().get_logs(from_block=report["blockNumber"], to_block=report["blockNumber"])
+        assert {c.lower() for c in rewarded[0]["args"]["checkers"]} == signers
+        assert keys[4].address.lower() not in signers
+    finally:
+        worker.stop()
+        for c in checkers:
+            c.stop()
+
+
+def test_a_worker_that_stops_serving_is_judged_unavailable(bins, chain, w3, keys, logs):
+    checkers = [start_checker(bins, chain, logs, i) for i in (2, 3, 4)]
+    operator, worker = start_worker(bins, chain, w3, keys, logs, "absent", fault="stop-serving")
+    try:
+        customer = keys[8]
+        stake_before = operator_stake(w3, operator.address)
+        balance_before = w3.eth.get_balance(customer.address)
+        job_id, r_create = create_gemm_job(w3, customer, operator.address, n=256, price=ATH)
+        j = wait_settled(w3, job_id)
+        assert j[7] == UNAVAILABLE
+        assert w3.eth.get_balance(customer.address) == balance_before - r_create.gasUsed * r_create.effectiveGasPrice
+        assert operator_stake(w3, operator.address) < stake_before
+    finally:
+        worker.stop()
+        for c in checkers:
+            c.stop()
+
+
+def test_a_worker_that_commits_nothing_lets_the_customer_reclaim(bins, chain, w3, keys, logs):
+    operator, worker = start_worker(bins, chain, w3, keys, logs, "silent", fault="no-commit")
+    try:
+        customer = keys[6]
+        escrow = contract(w3, "Escrow")
+        job_id, _ = create_gemm_job(w3, customer, operator.address, n=128, price=ATH, deadline_in=15)
+        wait_for("the worker to accept", lambda: job(w3, job_id)[9] == 2)
+        deadline = job(w3, job_id)[4]
+        wait_for("the deadline to pass", lambda: w3.eth.block_number > deadline)
+        assert job(w3, job_id)[9] == 2  # accepted, never committed
+        before = w3.eth.get_balance(customer.address)
+        r = transact(w3, customer, escrow.functions.reclaim(job_id))
+        assert job(w3, job_id)[9] == RECLAIMED
+        assert w3.eth.get_balance(customer.address) == before + ATH - r.gasUsed * r.effectiveGasPrice
+    finally:
+        worker.stop()
+
+
+def rpc_error(w3, method, params):
+    answer = w3.provider.make_request(method, params)
+    assert "error" in answer, answer
+    return answer["error"]["message"]
+
+
+def attestation_json(job_id, root, verdict, units, round_, signature):
+    return {"jobId": hex(job_id), "resultRoot": "0x" + bytes(root).hex(), "verdict": verdict, "workUnits": hex(units),
+            "round": hex(round_), "signature": "0x" + bytes(signature).hex()}
+
+
+def test_bad_attestations_are_refused_with_a_clear_error_and_change_nothing(w3, keys):
+    from protocol import sign_attestation
+    escrow = contract(w3, "Escrow")
+    operator = keys[1]
+    # A job committed by hand whose spec is not published (no checker judges it).
+    deadline = w3.eth.block_number + 100
+    r = transact(w3, keys[6], escrow.functions.createJob(Web3.keccak(b"private spec"), operator.address, deadline), value=ATH)
+    (created,) = events(escrow, r, "JobCreated")
+    job_id = created["jobId"]
+    transact(w3, operator, escrow.functions.acceptJob(job_id))
+    root = Web3.keccak(b"a root")
+    transact(w3, operator, escrow.functions.commitResult(job_id, root))
+    chain_id = w3.eth.chain_id
+    good = sign_attestation(keys[2], chain_id, job_id, root, VALID, 7, 1)
+
+    # Wrong signature: signed over other fields.
+    other = sign_attestation(keys[2], chain_id, job_id, root, VALID, 8, 1)
+    assert "not an active checker" in rpc_error(w3, "ath_submitAttestation", [attestation_json(job_id, root, VALID, 7, 1, other)])
+    # An unregistered signer.
+    stranger = Account.create()
+    sig = sign_attestation(stranger, chain_id, job_id, root, VALID, 7, 1)
+    assert f"{stranger.address.lower()} is not an active checker" in rpc_error(
+        w3, "ath_submitAttestation", [attestation_json(job_id, root, VALID, 7, 1, sig)])
+    # Another job: unknown, and a root that is not the committed one.
+    sig = sign_attestation(keys[2], chain_id, 10_000, root, VALID, 7, 1)
+    assert "Escrow has no job 10000" in rpc_error(w3, "ath_submitAttestation", [attestation_json(10_000, root, VALID, 7, 1, sig)])
+    wrong_root = Web3.keccak(b"another root")
+    sig = sign_attestation(keys[2], chain_id, job_id, wrong_root, VALID, 7, 1)
+    assert "is not the committed root" in rpc_error(w3, "ath_submitAttestation", [attestation_json(job_id, wrong_root, VALID, 7, 1, sig)])
+    # Malformed: short signature, bad v, unknown verdict, missing field, not an object.
+    short = attestation_json(job_id, root, VALID, 7, 1, good[:64])
+    assert "65 bytes" in rpc_error(w3, "ath_submitAttestation", [short])
+    bad_v = attestation_json(job_id, root, VALID, 7, 1, good[:64] + bytes([29]))
+    assert "signature" in rpc_error(w3, "ath_submitAttestation", [bad_v])
+    bad_verdict = attestation_json(job_id, root, 4, 7, 1, good)
+    assert "verdict must be" in rpc_error(w3, "ath_submitAttestation", [bad_verdict])
+    missing = attestation_json(job_id, root, VALID, 7, 1, good)
+    del missing["round"]
+    assert "no round" in rpc_error(w3, "ath_submitAttestation", [missing])
+    assert "attestation object" in rpc_error(w3, "ath_submitAttestation", ["0x1234"])
+    # Nothing was pooled.
+    assert w3.provider.make_request("ath_attestations", [hex(job_id)])["result"] == []
+
+    # A good one is pooled once; its replay is refused.
+    ok = w3.provider.make_request("ath_submitAttestation", [attestation_json(job_id, root, VALID, 7, 1, good)])["result"]
+    assert ok["signer"] == keys[2].address.lower() and ok["attestations"] == "0x1" and ok["quorum"] is False
+    assert "already attested" in rpc_error(w3, "ath_submitAttestation", [attestation_json(job_id, root, VALID, 7, 1, good)])
+    # Changing its mind in the same round is refused too.
+    flip = sign_attestation(keys[2], chain_id, job_id, root, INVALID, 0, 1)
+    assert "different statement" in rpc_error(w3, "ath_submitAttestation", [attestation_json(job_id, root, INVALID, 0, 1, flip)])
+    assert len(w3.provider.make_request("ath_attestations", [hex(job_id)])["result"]) == 1
+    assert job(w3, job_id)[9] == 3  # still committed: one checker is no quorum
