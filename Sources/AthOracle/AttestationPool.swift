@@ -155,6 +155,10 @@ public final class AttestationPool: Sendable {
     }
 
     private let entries = Mutex<[OracleSubject: Entry]>([:])
+    /// The attestations of the most recently pruned subjects, oldest first,
+    /// so a settled job still shows who attested it.
+    private let archive = Mutex<(order: [OracleSubject], attestations: [OracleSubject: [PooledAttestation]])>(([], [:]))
+    public static let archivedSubjects = 4096
 
     public init(domain: OracleDomain, maxSubjects: Int = 65_536) {
         self.domain = domain
@@ -220,9 +224,11 @@ public final class AttestationPool: Sendable {
         return !o1 && !o2 && lhs >= rhs
     }
 
-    /// The attestations pooled for `subject`, in arrival order.
+    /// The attestations pooled for `subject`, in arrival order (those of a
+    /// recently pruned subject from the archive).
     public func attestations(_ subject: OracleSubject) -> [PooledAttestation] {
-        entries.withLock { $0[subject]?.attestations ?? [] }
+        if let live = entries.withLock({ $0[subject]?.attestations }) { return live }
+        return archive.withLock { $0.attestations[subject] ?? [] }
     }
 
     public var subjectCount: Int { entries.withLock { $0.count } }
@@ -273,7 +279,17 @@ public final class AttestationPool: Sendable {
             let pending = attestations(subject).contains { $0.statement.round > last }
             if !pending { done.append(subject) }
         }
-        entries.withLock { map in for s in done { map[s] = nil } }
+        let removed = entries.withLock { map in done.compactMap { s in map.removeValue(forKey: s).map { (s, $0.attestations) } } }
+        archive.withLock { a in
+            for (subject, list) in removed {
+                if a.attestations.updateValue(list, forKey: subject) == nil { a.order.append(subject) }
+            }
+            if a.order.count > Self.archivedSubjects {
+                let drop = a.order.count - Self.archivedSubjects
+                for s in a.order.prefix(drop) { a.attestations[s] = nil }
+                a.order.removeFirst(drop)
+            }
+        }
         return done.count
     }
 }

@@ -129,9 +129,10 @@ private func statement(_ a: JobAttestation) -> OracleStatement { .job(a) }
             try pool.add(.job(a), signature: a.sign(domain, key: checkers[1]), view: view)
         }
         #expect(pool.attestations(.job(UInt256(1))).count == 1)
-        // Once the round is reported the subject is pruned.
+        // Once the round is reported the subject is pruned; its attestations stay readable.
         #expect(pool.prune(view: view) == 1)
         #expect(pool.subjectCount == 0)
+        #expect(pool.attestations(.job(UInt256(1))).map(\.signer) == [checkers[0].address])
     }
 
     @Test func uptimeAttestationsNeedAFinishedEpoch() throws {
