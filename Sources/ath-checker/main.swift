@@ -68,7 +68,7 @@ struct AthCheckerCommand: ParsableCommand {
 
         let service = CheckerService(config: config, logger: logger)
         do { try service.start() } catch { Self.fail("\(error)") }
-        Self.waitForTermination()
+        ServiceProcess.waitForTermination()
         logger.info("shutting down")
         service.stop()
     }
@@ -79,13 +79,8 @@ struct AthCheckerCommand: ParsableCommand {
             throw CheckerError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
         let key: Secp256k1PrivateKey
-        switch (privateKeyFile, devAccount) {
-        case (let path?, nil): key = try Self.readKeyFile(path)
-        case (nil, let i?):
-            guard (0...1_000_000).contains(i) else { throw CheckerError("--dev-account must lie in 0...1000000") }
-            key = DevAccounts.key(i)
-        case (nil, nil): throw CheckerError("give the signing key with --private-key-file PATH or --dev-account I")
-        case (.some, .some): throw CheckerError("give either --private-key-file or --dev-account, not both")
+        do { key = try ServiceProcess.key(privateKeyFile: privateKeyFile, devAccount: devAccount, role: "checker") } catch {
+            throw CheckerError(error.description)
         }
         for (name, seconds) in [("--fetch-timeout", fetchTimeout), ("--probe-interval", probeInterval)]
         where !(seconds > 0 && seconds <= 3600) {
@@ -109,33 +104,9 @@ struct AthCheckerCommand: ParsableCommand {
                 level)
     }
 
-    static func readKeyFile(_ path: String) throws -> Secp256k1PrivateKey {
-        let bytes: [UInt8]
-        do { bytes = try KeyStore.readFile(path, limit: 4096) } catch { throw CheckerError("cannot read \(path): \(error)") }
-        let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        do { return try Secp256k1PrivateKey(try Hex.decode(text, count: 32)) } catch {
-            throw CheckerError("\(path) does not hold a 0x-hex 32-byte private key: \(error)")
-        }
-    }
-
     static func fail(_ message: String) -> Never {
         FileHandle.standardError.write(Data("error: \(message)\n".utf8))
         Foundation.exit(1)
-    }
-
-    /// Blocks until SIGINT or SIGTERM.
-    static func waitForTermination() {
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        let done = DispatchSemaphore(value: 0)
-        let sources = [SIGINT, SIGTERM].map { sig in
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { done.signal() }
-            source.resume()
-            return source
-        }
-        done.wait()
-        sources.forEach { $0.cancel() }
     }
 }
 

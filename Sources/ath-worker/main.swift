@@ -42,7 +42,7 @@ struct AthWorkerCommand: ParsableCommand {
         let worker = WorkerService(config: config, logger: Logger(label: "ath-worker"))
         do { try worker.start() } catch { fail(error.description) }
         printBanner(worker)
-        waitForTermination()
+        ServiceProcess.waitForTermination()
         FileHandle.standardError.write(Data("ath-worker: stopping\n".utf8))
         worker.stop()
     }
@@ -74,23 +74,8 @@ struct AthWorkerCommand: ParsableCommand {
     }
 
     func loadKey() throws(UsageError) -> Secp256k1PrivateKey {
-        switch (privateKeyFile, devAccount) {
-        case (let path?, nil):
-            let bytes: [UInt8]
-            do { bytes = try KeyStore.readFile(path, limit: 4096) } catch { throw UsageError("cannot read the key file: \(error)") }
-            let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            do { return try Secp256k1PrivateKey(try Hex.decode(text, count: 32)) } catch {
-                throw UsageError("\(path) does not hold a 32-byte hex private key: \(error)")
-            }
-        case (nil, let index?):
-            guard (0...9999).contains(index) else { throw UsageError("--dev-account must lie in 0...9999") }
-            do { return try Secp256k1PrivateKey(Keccak256.hash(Array("ath devnet account \(index)".utf8)).bytes) } catch {
-                throw UsageError("dev account \(index) has no valid key: \(error)")
-            }
-        case (nil, nil):
-            throw UsageError("give the operator key with --private-key-file PATH (or --dev-account I on a dev chain)")
-        case (.some, .some):
-            throw UsageError("give either --private-key-file or --dev-account, not both")
+        do { return try ServiceProcess.key(privateKeyFile: privateKeyFile, devAccount: devAccount, role: "operator") } catch {
+            throw UsageError(error.description)
         }
     }
 
@@ -145,21 +130,6 @@ struct AthWorkerCommand: ParsableCommand {
 struct UsageError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
-}
-
-/// Blocks until SIGINT or SIGTERM.
-func waitForTermination() {
-    signal(SIGINT, SIG_IGN)
-    signal(SIGTERM, SIG_IGN)
-    let received = DispatchSemaphore(value: 0)
-    let sources = [SIGINT, SIGTERM].map { sig in
-        let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-        source.setEventHandler { received.signal() }
-        source.resume()
-        return source
-    }
-    received.wait()
-    for source in sources { source.cancel() }
 }
 
 AthWorkerCommand.main()

@@ -40,11 +40,7 @@ struct SigningOptions: ParsableArguments {
     }
 
     static func readKeyFile(_ path: String) throws -> Secp256k1PrivateKey {
-        let bytes = try KeyStore.readFile(path, limit: 4096)
-        let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        do { return try Secp256k1PrivateKey(try Hex.decode(text, count: 32)) } catch {
-            throw CLIError("\(path) does not hold a 32-byte hex private key: \(error)")
-        }
+        do { return try ServiceProcess.readKeyFile(path) } catch { throw CLIError(error.description) }
     }
 }
 

@@ -155,6 +155,8 @@ extension Athd {
         @Option(help: "Milliseconds between blocks, the consensus commit timeout (overrides config).") var blockTimeMs: Int?
         @Option(help: "P2P port; 0 picks a free one (overrides config).") var p2pPort: Int?
         @Option(help: "Peers to keep connected, nodeid@host:port comma-separated (overrides config).") var persistentPeers: String?
+        @Option(help: "Send oracle reports from the 0x-hex secp256k1 key in this file (default: config/transmitter_key when present; without one the node pools and gossips attestations only).")
+        var transmitterKeyFile: String?
         @Flag(help: .hidden) var doubleSignForTesting = false
         @Option(help: .hidden) var recordVotes: String?
         @OptionGroup var run: RunOptions
@@ -191,7 +193,15 @@ extension Athd {
             var options = ConsensusOptions(config: cc)
             options.doubleSignForTesting = doubleSignForTesting
             options.recordVotesPath = recordVotes
-            try await runNode(home: h, config: config, production: .consensus(options))
+            let keyPath = transmitterKeyFile ?? (h.root as NSString).appendingPathComponent("config/transmitter_key")
+            var transmitter: Secp256k1PrivateKey?
+            if transmitterKeyFile != nil || FileManager.default.fileExists(atPath: keyPath) {
+                do { transmitter = try ServiceProcess.readKeyFile(keyPath) } catch {
+                    FileHandle.standardError.write(Data("error: transmitter key: \(error.description)\n".utf8))
+                    throw ExitCode(1)
+                }
+            }
+            try await runNode(home: h, config: config, production: .consensus(options), transmitterKey: transmitter)
         }
     }
 

@@ -171,8 +171,16 @@ struct HostilePeerTests {
         }
         try await waitBanned(node, a1, "forged votes")
 
-        // Malformed proposals, blocks and evidence, each from a fresh attacker.
+        // An attestation whose 65-byte signature recovers nobody (r = s = 0).
+        var unsigned = RLPWriter()
+        unsigned.appendList { l in
+            l.append(UInt64(0)); l.append(UInt256(1)); l.append(Hash32.zero); l.append(UInt64(1)); l.append(UInt256(16)); l.append(UInt256(1))
+            l.append(bytes: [UInt8](repeating: 0, count: 64) + [27])
+        }
+        // Malformed proposals, blocks, evidence and attestations, each from a fresh attacker.
         for (i, (channel, bytes)) in [(P2PChannel.proposal, [UInt8](repeating: 0xc3, count: 1000)),
+                                      (.attestation, [0x01, 0x02]),
+                                      (.attestation, unsigned.bytes),
                                       (.blockResponse, [0xc2, 0x80, 0x80]),
                                       (.evidence, [0x01, 0x02]),
                                       (.vote, [0xff]),

@@ -8,12 +8,12 @@ import Testing
 /// connection must close with the right reason, the honest pair must not notice.
 @Suite struct FrameTests {
     /// A node, an honest pair on it, and an attacker that completed the handshake.
-    private func setUp(config: P2PConfig = P2PConfig(networkName: TestNode.network))
+    private func setUp(config: P2PConfig = TestNode.config)
         async throws -> (TestNode, (PeerConnection, PeerConnection), RawTCPPeer, FrameSealer, PeerConnection) {
         let node = try await TestNode.start(config: config)
         let key = Ed25519PrivateKey.generate()
         let client = try await PeerConnection.connect(host: "127.0.0.1", port: node.port, nodeKey: key,
-                                                      config: P2PConfig(networkName: TestNode.network))
+                                                      config: TestNode.config)
         let honestInbound = try await withTimeout { try await node.nextInbound() }
         let raw = try await RawTCPPeer.connect(port: node.port)
         let (sealer, _) = try await raw.handshake(nodeKey: .generate(), networkName: TestNode.network)
@@ -70,7 +70,7 @@ import Testing
 
     @Test func peerThatNeverReadsIsDisconnected() async throws {
         let limit = 1 << 20
-        let config = P2PConfig(networkName: TestNode.network, maxOutboundQueueBytes: limit)
+        let config = P2PConfig(networkName: TestNode.network, handshakeTimeout: TestNode.handshakeTimeout, maxOutboundQueueBytes: limit)
         let (node, pair, raw, _, attacker) = try await setUp(config: config)
         try await raw.stopReading()
         let chunk = [UInt8](repeating: 0x5a, count: 64 << 10)

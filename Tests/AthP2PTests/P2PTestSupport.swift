@@ -36,7 +36,7 @@ final class RawTCPPeer: Sendable {
     }
 
     /// Takes exactly `count` received bytes, waiting up to `seconds`.
-    func read(_ count: Int, seconds: Double = 5) async throws -> [UInt8] {
+    func read(_ count: Int, seconds: Double = 60) async throws -> [UInt8] {
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         while ContinuousClock.now < deadline {
             let got = received.withLock { buffer -> [UInt8]? in
@@ -52,7 +52,7 @@ final class RawTCPPeer: Sendable {
     }
 
     /// Whether the other side closed the connection within `seconds`.
-    func closedByPeer(within seconds: Double = 5) async -> Bool {
+    func closedByPeer(within seconds: Double = 30) async -> Bool {
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         while ContinuousClock.now < deadline {
             if !channel.isActive { return true }
@@ -99,13 +99,18 @@ struct TestTimeout: Error {}
 /// A listener on an ephemeral 127.0.0.1 port that records refusals.
 struct TestNode {
     static let network = "ath-test"
+    /// `make test` starts every suite at once, and on two cores the test
+    /// process can wait tens of seconds for a thread: a handshake timer that
+    /// short could fire before bytes that already arrived are read.
+    static let handshakeTimeout = TimeAmount.seconds(90)
+    static let config = P2PConfig(networkName: network, handshakeTimeout: handshakeTimeout)
     let key: Ed25519PrivateKey
     let listener: P2PListener
     let refusals: Locked<[P2PError]>
     var port: Int { listener.port! }
     var nodeID: NodeID { NodeID(publicKey: key.publicKey) }
 
-    static func start(config: P2PConfig = P2PConfig(networkName: network)) async throws -> TestNode {
+    static func start(config: P2PConfig = config) async throws -> TestNode {
         let key = Ed25519PrivateKey.generate()
         let refusals = Locked([P2PError]())
         let listener = P2PListener(port: 0, nodeKey: key, config: config) { error, _ in
@@ -116,7 +121,7 @@ struct TestNode {
     }
 
     /// The first refusal recorded within `seconds`.
-    func firstRefusal(within seconds: Double = 5) async throws -> P2PError {
+    func firstRefusal(within seconds: Double = 30) async throws -> P2PError {
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         while ContinuousClock.now < deadline {
             if let first = refusals.withLock({ $0.first }) { return first }
@@ -134,7 +139,7 @@ struct TestNode {
 }
 
 /// Runs `body` with a time limit so a hung test fails instead of stalling the suite.
-func withTimeout<T: Sendable>(seconds: Double = 10, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+func withTimeout<T: Sendable>(seconds: Double = 60, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
     try await withThrowingTaskGroup(of: T.self) { group in
         group.addTask { try await body() }
         group.addTask {

@@ -76,10 +76,10 @@ private func freePort() async throws -> Int {
 /// A bare authenticated connection to `peer`, to play a misbehaving node.
 private func rawConnection(to peer: TestPeer, key: Ed25519PrivateKey = .generate()) async throws -> PeerConnection {
     try await PeerConnection.connect(host: "127.0.0.1", port: peer.port, nodeKey: key,
-                                     config: P2PConfig(networkName: TestNode.network), expectedNodeID: peer.id)
+                                     config: TestNode.config, expectedNodeID: peer.id)
 }
 
-private func closedWithin(_ connection: PeerConnection, seconds: Double = 5) async -> Bool {
+private func closedWithin(_ connection: PeerConnection, seconds: Double = 30) async -> Bool {
     (try? await withTimeout(seconds: seconds) { _ = await connection.closed() }) != nil
 }
 

@@ -7,7 +7,7 @@ import Testing
 private func honestPair(_ node: TestNode) async throws -> (PeerConnection, PeerConnection) {
     let key = Ed25519PrivateKey.generate()
     let client = try await PeerConnection.connect(host: "127.0.0.1", port: node.port, nodeKey: key,
-                                                  config: P2PConfig(networkName: TestNode.network),
+                                                  config: TestNode.config,
                                                   expectedNodeID: node.nodeID)
     let inbound = try await withTimeout { try await node.nextInbound() }
     #expect(inbound.remoteNodeID == NodeID(publicKey: key.publicKey))
@@ -101,7 +101,7 @@ private func expectStillWorks(_ pair: (PeerConnection, PeerConnection)) async th
         let wrong = NodeID(publicKey: Ed25519PrivateKey.generate().publicKey)
         await #expect(throws: P2PError.nodeIDMismatch(got: node.nodeID, expected: wrong)) {
             _ = try await PeerConnection.connect(host: "127.0.0.1", port: node.port, nodeKey: .generate(),
-                                                 config: P2PConfig(networkName: TestNode.network), expectedNodeID: wrong)
+                                                 config: TestNode.config, expectedNodeID: wrong)
         }
         try await expectStillWorks(pair)
         await node.listener.stop()

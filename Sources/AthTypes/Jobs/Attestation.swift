@@ -50,8 +50,7 @@ public struct JobAttestation: Sendable, Equatable, Hashable {
 
     /// The 65-byte signature r ‖ s ‖ v (v = 27 or 28, low s) the Oracle contract takes.
     public func sign(_ domain: OracleDomain, key: Secp256k1PrivateKey) -> [UInt8] {
-        let s = Secp256k1.sign(hash: digest(domain), key: key)
-        return s.r + s.s + [27 + s.recoveryID]
+        OracleSignature.sign(digest(domain), key: key)
     }
 
     /// The signer of a 65-byte signature (v 27 or 28, low s); nil when it is malformed or does not recover.
@@ -83,8 +82,7 @@ public struct UptimeAttestation: Sendable, Equatable, Hashable {
     public func digest(_ domain: OracleDomain) -> Hash32 { domain.digest(structHash) }
 
     public func sign(_ domain: OracleDomain, key: Secp256k1PrivateKey) -> [UInt8] {
-        let s = Secp256k1.sign(hash: digest(domain), key: key)
-        return s.r + s.s + [27 + s.recoveryID]
+        OracleSignature.sign(digest(domain), key: key)
     }
 
     public func signer(of signature: [UInt8], domain: OracleDomain) -> Address? {
@@ -94,6 +92,12 @@ public struct UptimeAttestation: Sendable, Equatable, Hashable {
 
 /// The 65-byte r ‖ s ‖ v signatures the Oracle contract takes.
 public enum OracleSignature {
+    /// r ‖ s ‖ v of `digest` (low s, v = 27 + recovery id).
+    public static func sign(_ digest: Hash32, key: Secp256k1PrivateKey) -> [UInt8] {
+        let s = Secp256k1.sign(hash: digest, key: key)
+        return s.r + s.s + [27 + s.recoveryID]
+    }
+
     /// The signer, or nil when the signature is not 65 bytes, v is not 27 or
     /// 28, s is high, or it does not recover.
     public static func recover(_ signature: [UInt8], digest: Hash32) -> Address? {
