@@ -51,8 +51,7 @@ final class ChainOracleView: OracleChainView {
     }
 
     func job(_ id: UInt256) -> OracleJobView? {
-        guard let values = view(.escrow, EscrowABI.job, [.uint(id)]), let job = EscrowJob(values),
-              job.state != .unknown else { return nil }
+        guard let job = escrowJob(id), job.state != .unknown else { return nil }
         return OracleJobView(state: job.state.rawValue, resultRoot: job.resultRoot)
     }
 
