@@ -103,7 +103,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .executableTarget(name: "athbench", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes", "AthExecution",
+        .executableTarget(name: "athbench", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes", "AthEVM", "AthExecution",
                                                            "AthMempool", "AthStorage", "AthNode", "AthP2P", "AthWorker", "AthChecker", "AthOracle", "AthClient",
                                                            "CSecp256k1", "CLMDB",
                                                            .product(name: "Logging", package: "swift-log")],

@@ -16,7 +16,8 @@
 # gemm-i8: GEMM_N (2048) with the worker's CPU backend and Freivalds' check
 # against plain OpenBLAS (openblas_gemm.c). Oracle: attestations ingested per
 # second (ORACLE_JOBS committed jobs, three checkers each) against the bare
-# signature recoveries.
+# signature recoveries. Worst case: every opcode and precompile at its most
+# expensive shape per gas (athbench worstcase; goal ≥ 50 Mgas/s each).
 # Exits 1 when a ratio is below its goal.
 set -euo pipefail
 
@@ -115,6 +116,9 @@ echo "  ($gemm / $gemm_c)"
 oracle=$("$athbench" oracle "${ORACLE_JOBS:-300}")
 printf '%-34s %14s %14s %-6s %6s\n' "oracle attestation ingest" "$(field per_s "$oracle")" \
     "$(field recover_only_per_s "$oracle")" att/s "$(ratio "$(field per_s "$oracle")" "$(field recover_only_per_s "$oracle")")"
+# Every opcode and precompile at its worst shape per gas: each must run a
+# 30M-gas block's worth at ≥ 50 Mgas/s (athbench worstcase exits 1 if not).
+"$athbench" worstcase || status=1
 if [[ -n "${ATHD:-}" ]]; then
     load=$("$python" "$here/node_load.py" "$ATHD")
     printf '%-34s %14s %14s %-6s\n' "athd dev raw-tx load" "$(field tx_per_s "$load")" "-" tx/s

@@ -6,6 +6,7 @@
 //   athbench secp256k1-recover N [FILE]    recover N public keys per repetition
 //   athbench gossip SIZE PEERS ROUNDS      send a SIZE-byte message to PEERS P2P peers (GossipBench.swift)
 //   athbench gemm N ROUNDS                 the CPU backend on an N³ gemm-i8 job and Freivalds' check (ComputeBench.swift)
+//   athbench worstcase [--gas N] [--only NAME]  every opcode and precompile at its worst shape per gas (WorstCaseBench.swift)
 //
 // Each prints one line of `key=value` fields; the figure is the best of
 // `repetitions` timed passes after one warm-up pass.
@@ -154,7 +155,10 @@ case "gemm":
     gemmBench(n: integer(1, "N"), rounds: integer(2, "ROUNDS"))
 case "oracle":
     oracleBench(jobs: integer(1, "JOBS"))
+case "worstcase":
+    worstCaseBench(Array(arguments.dropFirst()))
 default:
     fail("usage: athbench keccak SIZE N | secp256k1-vectors N FILE | secp256k1-recover N [FILE] | " +
-         "admission-vectors N FILE | admission N THREADS | block-import BLOCKS TXS | gossip SIZE PEERS ROUNDS | gemm N ROUNDS | oracle JOBS")
+         "admission-vectors N FILE | admission N THREADS | block-import BLOCKS TXS | gossip SIZE PEERS ROUNDS | gemm N ROUNDS | oracle JOBS | " +
+         "worstcase [--gas N] [--only NAME]")
 }

@@ -1,4 +1,5 @@
 import AthPrimitives
+import AthTestSupport
 import Testing
 @testable import AthEVM
 
@@ -234,6 +235,110 @@ import Testing
     /// modulus; expected values from Python's pow and the EIP-2565 formula.
     @Test(arguments: modexpCases) func modexpMatchesReference(_ vector: ModExpCase) {
         #expect(Self.run(5, Self.hex(vector.input)) == .success(gasUsed: vector.gas, output: Self.hex(vector.output)))
+    }
+
+    /// Even moduli q·2^k (k from 1 to 319), odd bases, and an even base with
+    /// a power of two; expected values from Python's pow.
+    static let modexpEvenCases: [(input: String, output: String)] = [
+        ("000000000000000000000000000000000000000000000000000000000000000800000000000000000000000000000000000000000000000000000000000000050000000000000000000000000000000000000000000000000000000000000008"
+        + "269e0d37f2a74de518a6a3a4508000000000000000", "5cba30924bdd7cc1"),
+        ("000000000000000000000000000000000000000000000000000000000000001000000000000000000000000000000000000000000000000000000000000000050000000000000000000000000000000000000000000000000000000000000010"
+        + "36f675cc81e74ef5e8e25d940ed90475de1600a35a128b2f50000000000000000000000000", "0b18a66502ee6be3a11a1c9169c38d99"),
+        ("000000000000000000000000000000000000000000000000000000000000002000000000000000000000000000000000000000000000000000000000000000050000000000000000000000000000000000000000000000000000000000000020"
+        + "90c192cfd3ac94af0f21ddb66cad4a268d116ece1738f7d93d9c172411e20b8f72f28c105d8000000000000000000000000000000000000000000000000000000000000000", "2529c7450f49147502b2e66f46bcc59398c78c59556ac6fec4ef7c99e841bd4f"),
+        ("000000000000000000000000000000000000000000000000000000000000004000000000000000000000000000000000000000000000000000000000000000050000000000000000000000000000000000000000000000000000000000000040"
+        + "34b9b5df9e7769b10f4205b4907a70c31012f037b64ce4228c38fb2918f135d25f557203301850c5a38fd547923a736994e3bf911a61dbe22e44158bae97ba95ee506bf2ef95e6093bd04cf0fd630f1f29d0da9953f48f1a09f76b5a170b339000000000000000000000000000000000000000000000000000000000000000000000000000", "7534c3ae15d910739a601e84955c179b7c52975bf7012353155adce6f9256c903148112d7eedf6b30cc84afa09429b0d5d2cb38f5ea25f8b73b1f1eb31974afd"),
+        ("000000000000000000000000000000000000000000000000000000000000000300000000000000000000000000000000000000000000000000000000000000050000000000000000000000000000000000000000000000000000000000000003"
+        + "e807c9995c90a95895e762", "1e78b9"),
+        ("000000000000000000000000000000000000000000000000000000000000002800000000000000000000000000000000000000000000000000000000000000050000000000000000000000000000000000000000000000000000000000000028"
+        + "6b0a18e8830e07bc1e398f1012bd4acefaecbd389be4bcfc49b64a0872e6cc3ababced2057ee05cdafc1d3fcff80000000000000000000000000000000000000000000000000000000000000000000000000000000", "1f5822a17efc680a9efeec41a71091d9f8909f908edd2b4d68af1cf6b2ba1e9ca7a9fc143d80b305"),
+        ("000000000000000000000000000000000000000000000000000000000000000900000000000000000000000000000000000000000000000000000000000000010000000000000000000000000000000000000000000000000000000000000009"
+        + "0000000000000000060b400000000000000000", "0000000000159fd800"),
+    ]
+
+    @Test func modexpEvenModuliMatchPython() {
+        for (input, output) in Self.modexpEvenCases {
+            guard case .success(_, let got) = Self.run(5, Self.hex(input)) else {
+                Issue.record("modexp failed on \(input)")
+                continue
+            }
+            #expect(got == Self.hex(output), "\(input)")
+        }
+    }
+
+    /// The Montgomery/CRT path against the plain square-and-multiply
+    /// reference (`BigNat.power`) on seeded random operands: moduli of 1 to
+    /// 1024 bytes that are 0, 1, odd, even, powers of two, q·2^k with a large
+    /// k, or all ones; bases empty, one, random, all ones or longer than the
+    /// modulus; exponents empty, zero, one, short, 32 and 33+ bytes.
+    @Test(arguments: [1, 2, 3, 7, 8, 9, 15, 16, 17, 24, 31, 32, 33, 48, 64, 65, 100, 128, 129, 256, 257, 512, 1024])
+    func modexpMatchesSchoolbookReference(_ modulusLength: Int) {
+        var random = SplitMix64(seed: UInt64(modulusLength))
+        let exponentLengths = modulusLength >= 256 ? [0, 1, 2, 32] : [0, 1, 2, 3, 32, 33, 70]
+        for modulusKind in 0..<7 {
+            var modulus = random.bytes(modulusLength)
+            switch modulusKind {
+            case 0: modulus = [UInt8](repeating: 0, count: modulusLength)
+            case 1: modulus = [UInt8](repeating: 0, count: modulusLength - 1) + [1]
+            case 2: modulus[modulusLength - 1] |= 1
+            case 3: modulus[modulusLength - 1] &= 0xfe
+            case 4:  // a power of two
+                modulus = [UInt8](repeating: 0, count: modulusLength)
+                let bit = Int(random.next() % UInt64(8 * modulusLength))
+                modulus[modulusLength - 1 - bit / 8] = 1 << UInt8(bit % 8)
+            case 5:  // odd · 2^k, k about half the bits
+                for i in (modulusLength + 1) / 2..<modulusLength { modulus[i] = 0 }
+                modulus[(modulusLength - 1) / 2] |= 1
+            default: modulus = [UInt8](repeating: 0xff, count: modulusLength)
+            }
+            for baseKind in 0..<5 {
+                let base: [UInt8]
+                switch baseKind {
+                case 0: base = []
+                case 1: base = [1]
+                case 2: base = random.bytes(modulusLength)
+                case 3: base = [UInt8](repeating: 0xff, count: modulusLength)
+                default: base = [0xff] + random.bytes(modulusLength + 2)  // ≥ modulus
+                }
+                for exponentLength in exponentLengths {
+                    var exponent = random.bytes(exponentLength)
+                    if exponentLength == 1 && baseKind % 2 == 0 { exponent = [UInt8(baseKind / 2)] }  // 0 or 1
+                    let input = Self.word(UInt64(base.count)) + Self.word(UInt64(exponent.count))
+                        + Self.word(UInt64(modulusLength)) + base + exponent + modulus
+                    let expected = BigNat.power(BigNat(Operand(base), from: 0, count: UInt64(base.count)),
+                                                exponent: Operand(exponent), from: 0, count: UInt64(exponent.count),
+                                                modulus: BigNat(Operand(modulus), from: 0, count: UInt64(modulusLength)))
+                    guard case .success(_, let output) = Self.run(5, input, gas: .max) else {
+                        Issue.record("modexp failed: modulus kind \(modulusKind), base kind \(baseKind)")
+                        continue
+                    }
+                    #expect(output == expected.bigEndianBytes(count: modulusLength),
+                            "modulus kind \(modulusKind), base kind \(baseKind), exponent \(exponentLength) B")
+                }
+            }
+        }
+    }
+
+    /// Exponent bits past the input are zeros; the fast path takes them as
+    /// trailing squarings.
+    @Test func modexpTrailingZeroBitsMatchReference() {
+        var random = SplitMix64(seed: 99)
+        for modulusLength in [1, 8, 9, 32, 64] {
+            for odd in [true, false] {
+                var modulus = random.bytes(modulusLength)
+                modulus[0] |= 0x80
+                if odd { modulus[modulusLength - 1] |= 1 } else { modulus[modulusLength - 1] &= 0xfc }
+                let base = random.bytes(modulusLength), exponent = random.bytes(3)
+                let b = BigNat(Operand(base), from: 0, count: UInt64(base.count))
+                let m = BigNat(Operand(modulus), from: 0, count: UInt64(modulusLength))
+                for zeroBytes in [0, 1, 5, 40] {
+                    let expected = BigNat.power(b, exponent: Operand(exponent), from: 0,
+                                                count: UInt64(exponent.count + zeroBytes), modulus: m)
+                    let got = ModularPower.power(b, exponent: exponent, zeroBits: UInt64(8 * zeroBytes), modulus: m)
+                    #expect(got == expected, "modulus \(modulusLength) B, \(zeroBytes) zero bytes")
+                }
+            }
+        }
     }
 
     // MARK: 0x09 blake2f (EIP-152 test vectors)

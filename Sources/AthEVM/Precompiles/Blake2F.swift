@@ -50,44 +50,62 @@ extension Precompile {
             [10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0],
         ]
 
+        /// The schedule flattened row after row, allocated once and never
+        /// freed, so the rounds index it without bounds checks or closures.
+        nonisolated(unsafe) static let sigmaTable: UnsafePointer<UInt8> = {
+            let p = UnsafeMutablePointer<UInt8>.allocate(capacity: 160)
+            for (i, s) in sigma.joined().enumerated() { p[i] = UInt8(s) }
+            return UnsafePointer(p)
+        }()
+
         /// RFC 7693 §3.2 F, with `rounds` rounds instead of 12. Additions wrap
-        /// mod 2^64 as the RFC specifies.
+        /// mod 2^64 as the RFC specifies. The work vector lives in sixteen
+        /// locals: a caller may ask for 2^32 − 1 rounds at one gas each.
         static func compress(_ h: inout [UInt64], _ m: [UInt64], t0: UInt64, t1: UInt64,
                              final: Bool, rounds: UInt32) {
-            var v = h + iv
-            v[12] ^= t0
-            v[13] ^= t1
-            if final { v[14] = ~v[14] }
+            var v0 = h[0], v1 = h[1], v2 = h[2], v3 = h[3], v4 = h[4], v5 = h[5], v6 = h[6], v7 = h[7]
+            var v8 = iv[0], v9 = iv[1], v10 = iv[2], v11 = iv[3]
+            var v12 = iv[4] ^ t0, v13 = iv[5] ^ t1, v14 = final ? ~iv[6] : iv[6], v15 = iv[7]
+            // The message words in each of the ten schedule orders, so a
+            // round reads its sixteen words in sequence.
+            let w = UnsafeMutablePointer<UInt64>.allocate(capacity: 160)
+            defer { w.deallocate() }
+            let table = sigmaTable
+            for i in 0..<16 * Swift.min(Int(rounds), 10) { w[i] = m[Int(table[i])] }
+            var row = 0
             var round: UInt32 = 0
             while round < rounds {
-                let s = sigma[Int(round % 10)]
-                mix(&v, 0, 4, 8, 12, m[s[0]], m[s[1]])
-                mix(&v, 1, 5, 9, 13, m[s[2]], m[s[3]])
-                mix(&v, 2, 6, 10, 14, m[s[4]], m[s[5]])
-                mix(&v, 3, 7, 11, 15, m[s[6]], m[s[7]])
-                mix(&v, 0, 5, 10, 15, m[s[8]], m[s[9]])
-                mix(&v, 1, 6, 11, 12, m[s[10]], m[s[11]])
-                mix(&v, 2, 7, 8, 13, m[s[12]], m[s[13]])
-                mix(&v, 3, 4, 9, 14, m[s[14]], m[s[15]])
+                let x = w + 16 * row
+                mix(&v0, &v4, &v8, &v12, x[0], x[1])
+                mix(&v1, &v5, &v9, &v13, x[2], x[3])
+                mix(&v2, &v6, &v10, &v14, x[4], x[5])
+                mix(&v3, &v7, &v11, &v15, x[6], x[7])
+                mix(&v0, &v5, &v10, &v15, x[8], x[9])
+                mix(&v1, &v6, &v11, &v12, x[10], x[11])
+                mix(&v2, &v7, &v8, &v13, x[12], x[13])
+                mix(&v3, &v4, &v9, &v14, x[14], x[15])
+                row = row == 9 ? 0 : row + 1
                 round += 1
             }
-            for i in 0..<8 { h[i] ^= v[i] ^ v[i + 8] }
+            h[0] ^= v0 ^ v8; h[1] ^= v1 ^ v9; h[2] ^= v2 ^ v10; h[3] ^= v3 ^ v11
+            h[4] ^= v4 ^ v12; h[5] ^= v5 ^ v13; h[6] ^= v6 ^ v14; h[7] ^= v7 ^ v15
         }
 
         /// RFC 7693 §3.1 G.
         @inline(__always)
-        static func mix(_ v: inout [UInt64], _ a: Int, _ b: Int, _ c: Int, _ d: Int, _ x: UInt64, _ y: UInt64) {
-            v[a] = v[a] &+ v[b] &+ x
-            v[d] = rotr(v[d] ^ v[a], 32)
-            v[c] = v[c] &+ v[d]
-            v[b] = rotr(v[b] ^ v[c], 24)
-            v[a] = v[a] &+ v[b] &+ y
-            v[d] = rotr(v[d] ^ v[a], 16)
-            v[c] = v[c] &+ v[d]
-            v[b] = rotr(v[b] ^ v[c], 63)
+        static func mix(_ a: inout UInt64, _ b: inout UInt64, _ c: inout UInt64, _ d: inout UInt64,
+                        _ x: UInt64, _ y: UInt64) {
+            a = a &+ b &+ x
+            d = rotr(d ^ a, 32)
+            c = c &+ d
+            b = rotr(b ^ c, 24)
+            a = a &+ b &+ y
+            d = rotr(d ^ a, 16)
+            c = c &+ d
+            b = rotr(b ^ c, 63)
         }
 
         @inline(__always)
-        static func rotr(_ x: UInt64, _ n: UInt64) -> UInt64 { x >> n | x << (64 - n) }
+        static func rotr(_ x: UInt64, _ n: UInt64) -> UInt64 { x &>> n | x &<< (64 &- n) }
     }
 }

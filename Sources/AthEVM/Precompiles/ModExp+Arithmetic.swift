@@ -1,7 +1,9 @@
 /// A natural number of any size for MODEXP: little-endian 64-bit limbs with
 /// no zero limb on top (zero is no limbs). Correctness over speed: schoolbook
-/// multiplication and Knuth's Algorithm D (TAOCP vol. 2, §4.3.1) for the
-/// reduction after each step.
+/// multiplication and Knuth's Algorithm D (TAOCP vol. 2, §4.3.1). MODEXP
+/// parses its operands and reduces the base with these; `power` is the plain
+/// square-and-multiply reference that the fast path (`ModularPower`) is
+/// tested against.
 struct BigNat: Equatable {
     var limbs: [UInt64]
 

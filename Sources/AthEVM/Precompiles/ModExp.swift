@@ -32,8 +32,13 @@ extension Precompile {
             let modulusStart = saturatingSum(exponentStart, exponentCount, 0)
             let modulus = BigNat(input, from: modulusStart, count: modulusCount)
             let base = BigNat(input, from: 96, count: baseCount)
-            let result = BigNat.power(base, exponent: input, from: exponentStart, count: exponentCount,
-                                      modulus: modulus)
+            // The exponent bytes the input holds; the rest of its length is zeros.
+            let stored = input.bytes.count
+            let start = Int(min(exponentStart, UInt64(stored)))
+            let end = Int(min(saturatingSum(exponentStart, exponentCount, 0), UInt64(stored)))
+            let (zeroBits, overflow) = (exponentCount - UInt64(end - start)).multipliedReportingOverflow(by: 8)
+            let result = ModularPower.power(base, exponent: Array(input.bytes[start..<end]),
+                                            zeroBits: overflow ? .max : zeroBits, modulus: modulus)
             return .success(gasUsed: gas, output: result.bigEndianBytes(count: Int(modulusCount)))
         }
 
