@@ -119,7 +119,7 @@ public final class Node: @unchecked Sendable {
         }
         let c = options.config
         let server = RPCServer(host: c.rpcAddress, port: c.rpcPort, handler: api, subscriptions: hub,
-                               limits: RPCLimits(), metrics: metrics)
+                               limits: c.rpcLimits, metrics: metrics)
         do {
             try await server.start()
             rpcPort = server.port ?? c.rpcPort
@@ -318,5 +318,17 @@ public final class Node: @unchecked Sendable {
         metrics.gauge("ath_chain_height", help: "Height of the latest committed block").set(Double(chain.head.number))
         _ = metrics.counter("ath_chain_transactions_total", help: "Transactions included in committed blocks")
         metrics.gauge("ath_mempool_pending", help: "Executable transactions in the mempool").set(0)
+    }
+}
+
+extension NodeConfig {
+    /// The JSON-RPC server's bounds: the configured ones, the rest at their defaults.
+    var rpcLimits: RPCLimits {
+        var limits = RPCLimits()
+        limits.maxConnections = rpcMaxConnections
+        limits.maxConnectionsPerAddress = rpcMaxConnectionsPerIP
+        limits.headerTimeoutSeconds = Int64(rpcHeaderTimeoutSeconds)
+        limits.maxPendingNotificationBytes = rpcWebSocketQueueMiB << 20
+        return limits
     }
 }

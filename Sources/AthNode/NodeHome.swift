@@ -120,6 +120,14 @@ public struct NodeError: Error, Sendable, CustomStringConvertible {
 public struct NodeConfig: Sendable, Equatable {
     public var rpcAddress = "127.0.0.1"
     public var rpcPort = 8545
+    /// JSON-RPC connections open at once, all clients together.
+    public var rpcMaxConnections = 4096
+    /// JSON-RPC connections open at once from one IP address.
+    public var rpcMaxConnectionsPerIP = 128
+    /// Seconds a JSON-RPC client has to send a complete request head.
+    public var rpcHeaderTimeoutSeconds = 10
+    /// MiB queued for a WebSocket client that does not read before it is disconnected.
+    public var rpcWebSocketQueueMiB = 16
     public var metricsAddress = "127.0.0.1"
     public var metricsPort = 9615
     public var p2pAddress = "0.0.0.0"
@@ -153,6 +161,12 @@ public struct NodeConfig: Sendable, Equatable {
         # JSON-RPC over HTTP and WebSocket.
         address = "\(rpcAddress)"
         port = \(rpcPort)
+        # Connections at once (all clients, and per IP address), seconds to send a
+        # request head, MiB queued for a WebSocket client that does not read.
+        max_connections = \(rpcMaxConnections)
+        max_connections_per_ip = \(rpcMaxConnectionsPerIP)
+        header_timeout_s = \(rpcHeaderTimeoutSeconds)
+        ws_queue_mib = \(rpcWebSocketQueueMiB)
 
         [metrics]
         # Prometheus metrics at http://address:port/metrics
@@ -220,6 +234,10 @@ public struct NodeConfig: Sendable, Equatable {
             switch (section, key) {
             case ("rpc", "address"): rpcAddress = try str()
             case ("rpc", "port"): rpcPort = try int(0...65535)
+            case ("rpc", "max_connections"): rpcMaxConnections = try int(1...1_000_000)
+            case ("rpc", "max_connections_per_ip"): rpcMaxConnectionsPerIP = try int(1...1_000_000)
+            case ("rpc", "header_timeout_s"): rpcHeaderTimeoutSeconds = try int(1...3600)
+            case ("rpc", "ws_queue_mib"): rpcWebSocketQueueMiB = try int(1...4096)
             case ("metrics", "address"): metricsAddress = try str()
             case ("metrics", "port"): metricsPort = try int(0...65535)
             case ("p2p", "address"): p2pAddress = try str()

@@ -93,11 +93,17 @@ struct Params {
         guard s.hasPrefix("0x") || s.hasPrefix("0X") else { throw invalid(i, "hex string without 0x prefix") }
         let digits = s.dropFirst(2)
         guard !digits.isEmpty else { throw invalid(i, "hex string \"0x\"") }
+        // Digits before the leading-zero rule, so "0x0g" is called what it is.
+        guard digits.utf8.allSatisfy({ Self.isHexDigit($0) }) else { throw invalid(i, "invalid hex string: hex string has invalid digit") }
         guard digits.count == 1 || digits.first != "0" else { throw invalid(i, "hex number with leading zero digits") }
         guard digits.count <= 64 else { throw invalid(i, "hex number > 256 bits") }
         guard let bytes = try? Hex.decode("0x" + (digits.count % 2 == 1 ? "0" : "") + digits),
               let n = UInt256(bigEndianBytes: bytes) else { throw invalid(i, "invalid hex string") }
         return n
+    }
+
+    static func isHexDigit(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x66) || (b >= 0x41 && b <= 0x46)
     }
 
     static func quantity64(_ v: JSON, _ i: Int) throws(RPCError) -> UInt64 {

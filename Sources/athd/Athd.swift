@@ -42,6 +42,13 @@ struct Athd: AsyncParsableCommand {
 struct RunOptions: ParsableArguments {
     @Option(help: "JSON-RPC (HTTP and WebSocket) port; 0 picks a free one.") var rpcPort: Int?
     @Option(help: "Address JSON-RPC listens on.") var rpcAddress: String?
+    @Option(help: "JSON-RPC connections open at once, all clients together (default 4096).") var rpcMaxConnections: Int?
+    @Option(help: "JSON-RPC connections open at once from one IP address; more are closed on accept (default 128).")
+    var rpcMaxConnectionsPerIp: Int?
+    @Option(help: "Seconds a JSON-RPC client has to send a complete request head, else 408 and close (default 10).")
+    var rpcHeaderTimeoutSeconds: Int?
+    @Option(help: "MiB queued for a WebSocket client that does not read before it is disconnected (default 16).")
+    var rpcWsQueueMib: Int?
     @Option(help: "Prometheus metrics port; 0 picks a free one.") var metricsPort: Int?
     @Option(help: "Log format: text or json.") var logFormat: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String?
@@ -49,6 +56,22 @@ struct RunOptions: ParsableArguments {
     func apply(to config: inout NodeConfig) throws {
         if let rpcPort { guard (0...65535).contains(rpcPort) else { throw ValidationError("--rpc-port must lie in 0...65535") }; config.rpcPort = rpcPort }
         if let rpcAddress { config.rpcAddress = rpcAddress }
+        if let rpcMaxConnections {
+            guard (1...1_000_000).contains(rpcMaxConnections) else { throw ValidationError("--rpc-max-connections must lie in 1...1000000") }
+            config.rpcMaxConnections = rpcMaxConnections
+        }
+        if let rpcMaxConnectionsPerIp {
+            guard (1...1_000_000).contains(rpcMaxConnectionsPerIp) else { throw ValidationError("--rpc-max-connections-per-ip must lie in 1...1000000") }
+            config.rpcMaxConnectionsPerIP = rpcMaxConnectionsPerIp
+        }
+        if let rpcHeaderTimeoutSeconds {
+            guard (1...3600).contains(rpcHeaderTimeoutSeconds) else { throw ValidationError("--rpc-header-timeout-seconds must lie in 1...3600") }
+            config.rpcHeaderTimeoutSeconds = rpcHeaderTimeoutSeconds
+        }
+        if let rpcWsQueueMib {
+            guard (1...4096).contains(rpcWsQueueMib) else { throw ValidationError("--rpc-ws-queue-mib must lie in 1...4096") }
+            config.rpcWebSocketQueueMiB = rpcWsQueueMib
+        }
         if let metricsPort { guard (0...65535).contains(metricsPort) else { throw ValidationError("--metrics-port must lie in 0...65535") }; config.metricsPort = metricsPort }
         if let logFormat {
             guard LogFormat(rawValue: logFormat) != nil else { throw ValidationError("--log-format must be text or json") }

@@ -13,6 +13,10 @@ import NIOCore
 ///   object and nothing is handled. Batch items are handled one after another
 ///   and answered in order; notifications leave no entry, and a batch of only
 ///   notifications gets no response at all (like geth).
+/// - Error messages repeat client input only in part (`RPCError.excerpt`):
+///   method names over 64 bytes are answered -32601 without reaching the
+///   handler, and ids over 256 bytes (strings) or 64 characters (numbers) get
+///   -32600 "invalid request: id too long" with id null.
 /// - `eth_subscribe` / `eth_unsubscribe` go to the `SubscriptionHub` when one
 ///   is given (over HTTP they get -32601 "notifications not supported"), never
 ///   to the handler.
@@ -97,6 +101,8 @@ public struct RPCDispatcher: Sendable {
         var list: [Answer] = []
         list.reserveCapacity(items.count)
         for item in items {
+            // The connection closed: nobody will read the rest.
+            if Task.isCancelled { break }
             if let a = await answer(item, context: context, released: &released) { list.append(a) }
         }
         return list.isEmpty ? .none : .batch(list)
@@ -114,6 +120,9 @@ public struct RPCDispatcher: Sendable {
         }
     }
 
+    /// Longer method names are answered -32601 without reaching the handler.
+    static let maxMethodNameBytes = RPCError.maxEchoedCharacters
+
     private func invoke(_ request: RPCRequest, context: RPCRequestContext,
                         released: inout [String]) async -> Result<JSON, RPCError> {
         let start = NIODeadline.now()
@@ -128,6 +137,9 @@ public struct RPCDispatcher: Sendable {
             do { result = .success(.bool(try hub.unsubscribe(params: request.params, context: context))) } catch {
                 result = .failure(error)
             }
+        } else if request.method.utf8.count > Self.maxMethodNameBytes {
+            // No method has such a name; the handler's own "not found" might repeat all of it.
+            result = .failure(.methodNotFound(request.method))
         } else {
             do {
                 result = .success(try await handler.handle(method: request.method, params: request.params, context: context))

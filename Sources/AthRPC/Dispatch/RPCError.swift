@@ -40,9 +40,20 @@ public struct RPCError: Error, Sendable, Equatable, CustomStringConvertible {
     /// -32600 with geth's wording for a batch over the limit.
     public static let batchTooLarge = RPCError(code: invalidRequestCode, message: "batch too large")
 
-    /// -32601 in geth's wording.
+    /// -32601 in geth's wording; a long name is cut (see `excerpt`).
     public static func methodNotFound(_ method: String) -> RPCError {
-        RPCError(code: methodNotFoundCode, message: "the method \(method) does not exist/is not available")
+        RPCError(code: methodNotFoundCode, message: "the method \(excerpt(method)) does not exist/is not available")
+    }
+
+    /// Most characters of client input an error message repeats.
+    public static let maxEchoedCharacters = 64
+
+    /// Client input as an error message may repeat it: at most
+    /// `maxEchoedCharacters` characters, then "…" when something was cut, so
+    /// a hostile client cannot make the node send its megabytes back.
+    public static func excerpt(_ text: some StringProtocol) -> String {
+        let head = text.prefix(maxEchoedCharacters)
+        return head.endIndex == text.endIndex ? String(head) : head + "…"
     }
 
     /// -32601: subscriptions asked for over a transport that cannot push (geth's wording).

@@ -23,7 +23,8 @@ public struct RPCRequestContext: Sendable {
     public var transport: Transport
     /// Unique per connection for the server's lifetime.
     public var connectionID: UInt64
-    /// The peer's address as text, when known.
+    /// The peer's IP address as text, without the port ("127.0.0.1", "::1"),
+    /// when known: the same key the server's per-address connection bound uses.
     public var remoteAddress: String?
     /// The connection's push channel; nil unless the transport is WebSocket.
     public var notifications: RPCNotificationSink?

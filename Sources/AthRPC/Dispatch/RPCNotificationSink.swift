@@ -18,10 +18,13 @@ public final class RPCNotificationSink: Sendable {
         var open = true
         var held: [String: [[UInt8]]] = [:]
         var heldCount = 0
+        var heldBytes = 0
     }
 
     /// Most notifications waiting for held subscriptions before the connection is dropped.
     static let maxHeldNotifications = 4096
+    /// Most bytes of notifications waiting for held subscriptions before the connection is dropped.
+    public let maxHeldBytes: Int
 
     /// - Parameters:
     ///   - deliver: queues one complete message on the connection; returns false
@@ -29,9 +32,11 @@ public final class RPCNotificationSink: Sendable {
     ///     Called with the sink's lock held, so it must only queue: it must not
     ///     write or close synchronously, or call anything that could reach the sink.
     ///   - close: drops the connection (used when held notifications overflow).
-    public init(connectionID: UInt64, deliver: @escaping @Sendable ([UInt8]) -> Bool,
+    ///   - maxHeldBytes: bound on the bytes held for subscriptions not yet announced.
+    public init(connectionID: UInt64, maxHeldBytes: Int = 16 << 20, deliver: @escaping @Sendable ([UInt8]) -> Bool,
                 close: @escaping @Sendable () -> Void = {}) {
         self.connectionID = connectionID
+        self.maxHeldBytes = maxHeldBytes
         self.deliver = deliver
         self.closeConnection = close
     }
@@ -67,12 +72,13 @@ public final class RPCNotificationSink: Sendable {
         let (ok, overflow) = state.withLock { s -> (Bool, Bool) in
             guard s.open else { return (false, false) }
             if let id = subscription, s.held[id] != nil {
-                guard s.heldCount < Self.maxHeldNotifications else {
+                guard s.heldCount < Self.maxHeldNotifications, s.heldBytes + message.count <= maxHeldBytes else {
                     s.open = false
                     return (false, true)
                 }
                 s.held[id]!.append(message)
                 s.heldCount += 1
+                s.heldBytes += message.count
                 return (true, false)
             }
             if !deliver(message) { s.open = false; return (false, false) }
@@ -95,6 +101,7 @@ public final class RPCNotificationSink: Sendable {
             for id in ids {
                 guard let queued = s.held.removeValue(forKey: id) else { continue }
                 s.heldCount -= queued.count
+                s.heldBytes -= queued.reduce(0) { $0 + $1.count }
                 for message in queued where s.open {
                     if !deliver(message) { s.open = false }
                 }
@@ -108,6 +115,7 @@ public final class RPCNotificationSink: Sendable {
             s.open = false
             s.held = [:]
             s.heldCount = 0
+            s.heldBytes = 0
         }
     }
 }

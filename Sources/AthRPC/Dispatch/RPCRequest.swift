@@ -13,6 +13,11 @@ struct RPCRequest {
         var error: RPCError
     }
 
+    /// Longest string id echoed back, in UTF-8 bytes; longer ones are refused with id null.
+    static let maxStringIDBytes = 256
+    /// Longest number id, in characters of its text; longer ones are refused with id null.
+    static let maxNumberIDCharacters = 64
+
     static func validate(_ item: JSON) -> Result<RPCRequest, Invalid> {
         guard case .object = item else {
             return .failure(Invalid(id: .null, error: .invalidRequest("a request must be a JSON object")))
@@ -20,6 +25,8 @@ struct RPCRequest {
         let id = item["id"]
         if let id {
             switch id {
+            case .string(let s) where s.utf8.count > maxStringIDBytes, .number(let s) where s.utf8.count > maxNumberIDCharacters:
+                return .failure(Invalid(id: .null, error: .invalidRequest("id too long")))
             case .string, .number, .null: break
             default:
                 return .failure(Invalid(id: .null, error: .invalidRequest("id must be a string, a number or null")))

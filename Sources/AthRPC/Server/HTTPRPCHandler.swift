@@ -10,6 +10,12 @@ import NIOHTTP1
 /// No CORS headers are sent: browsers on other origins are refused, as geth
 /// does without `--http.corsdomain`. `HTTPServerPipelineHandler` sits in front,
 /// so requests arrive one at a time and pipelined requests are answered in order.
+///
+/// A call runs in its own Task, cancelled when the connection closes, so
+/// handlers can stop work nobody will read. A finished request is not
+/// dispatched while earlier responses still fill the socket's write buffer:
+/// a client that pipelines requests without reading gets no more work done
+/// for it (and is dropped by the idle bound).
 final class HTTPRPCHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -24,6 +30,8 @@ final class HTTPRPCHandler: ChannelInboundHandler, RemovableChannelHandler {
         /// A non-POST request: answered at its end; its body (if any) is discarded.
         case answering(HTTPRequestHead, Reply, discarded: Int)
         case processing
+        /// Complete, held until the client has read what was already sent.
+        case waitingForReader(HTTPRequestHead, ByteBuffer)
         /// 413 was sent; the rest of the body is discarded, then the connection closes.
         case rejected(discarded: Int)
     }
@@ -32,32 +40,47 @@ final class HTTPRPCHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let limits: RPCLimits
     private let connectionID: UInt64
     private let remoteAddress: String?
+    private let deadline: HTTPDeadlineHandler?
     private var state = State.idle
+    /// The call in progress; cancelled when the connection closes.
+    private var call: Task<Void, Never>?
 
     static let infoText = "ath JSON-RPC endpoint: POST JSON-RPC 2.0 requests here, or upgrade to WebSocket\n"
 
-    init(dispatcher: RPCDispatcher, limits: RPCLimits, connectionID: UInt64, remoteAddress: String?) {
+    init(dispatcher: RPCDispatcher, limits: RPCLimits, connectionID: UInt64, remoteAddress: String?,
+         deadline: HTTPDeadlineHandler? = nil) {
         self.dispatcher = dispatcher
         self.limits = limits
         self.connectionID = connectionID
         self.remoteAddress = remoteAddress
+        self.deadline = deadline
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
-        case .head(let head): onHead(context, head)
+        case .head(let head):
+            deadline?.headReceived()
+            onHead(context, head)
         case .body(var part): onBody(context, &part)
-        case .end: onEnd(context)
+        case .end:
+            deadline?.requestEnded()
+            onEnd(context)
         }
     }
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        guard event is IdleStateHandler.IdleStateEvent else {
-            context.fireUserInboundEventTriggered(event)
-            return
+    func channelInactive(context: ChannelHandlerContext) {
+        call?.cancel()
+        call = nil
+        context.fireChannelInactive()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, case .waitingForReader(let head, let body) = state {
+            deadline?.requestEnded()
+            state = .processing
+            dispatch(context, head, body)
         }
-        if case .processing = state { return }
-        context.close(promise: nil)
+        context.fireChannelWritabilityChanged()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
@@ -104,7 +127,7 @@ final class HTTPRPCHandler: ChannelInboundHandler, RemovableChannelHandler {
             let total = discarded + part.readableBytes
             if total > limits.maxBodyBytes { context.close(promise: nil); return }
             state = .rejected(discarded: total)
-        case .idle, .processing:
+        case .idle, .processing, .waitingForReader:
             break
         }
     }
@@ -112,6 +135,11 @@ final class HTTPRPCHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func onEnd(_ context: ChannelHandlerContext) {
         switch state {
         case .receiving(let head, let body):
+            guard context.channel.isWritable else {
+                state = .waitingForReader(head, body)
+                deadline?.waitingForReader()
+                return
+            }
             state = .processing
             dispatch(context, head, body)
         case .answering(let head, let reply, _):
@@ -120,7 +148,7 @@ final class HTTPRPCHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .rejected:
             state = .idle
             context.close(promise: nil)
-        case .idle, .processing:
+        case .idle, .processing, .waitingForReader:
             break
         }
     }
@@ -153,19 +181,18 @@ final class HTTPRPCHandler: ChannelInboundHandler, RemovableChannelHandler {
         let dispatcher = self.dispatcher
         let rpcContext = RPCRequestContext(transport: .http, connectionID: connectionID, remoteAddress: remoteAddress)
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        context.eventLoop.makeFutureWithTask {
-            await dispatcher.process(body.parseJSON(), context: rpcContext)
-        }.whenComplete { result in
+        let done = context.eventLoop.makePromise(of: RPCDispatcher.Outcome.self)
+        // Our own Task (not makeFutureWithTask) so that channelInactive can cancel it.
+        call = Task {
+            done.succeed(await dispatcher.process(body.parseJSON(), context: rpcContext))
+        }
+        done.futureResult.whenSuccess { outcome in
             let (handler, context) = bound.value
+            handler.call = nil
             handler.state = .idle
-            switch result {
-            case .success(let outcome):
-                var buffer = context.channel.allocator.buffer(capacity: outcome.response?.count ?? 0)
-                if let response = outcome.response { buffer.writeBytes(response) }
-                handler.write(context, head, .ok, contentType: "application/json", body: buffer, keepAlive: head.isKeepAlive)
-            case .failure:
-                handler.write(context, head, .internalServerError, body: nil, keepAlive: false)
-            }
+            var buffer = context.channel.allocator.buffer(capacity: outcome.response?.count ?? 0)
+            if let response = outcome.response { buffer.writeBytes(response) }
+            handler.write(context, head, .ok, contentType: "application/json", body: buffer, keepAlive: head.isKeepAlive)
         }
     }
 
@@ -186,6 +213,9 @@ final class HTTPRPCHandler: ChannelInboundHandler, RemovableChannelHandler {
         if let body, body.readableBytes > 0, !omitBody {
             context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         }
+        // Before the end: writing it may deliver the next pipelined request at once. (After a 413 the
+        // body deadline stays, bounding the drain.) A client that never reads gets the idle bound.
+        if closeAfter { deadline?.responseStarted() }
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         guard !keepAlive else { return }
         done.assumeIsolated().whenComplete { _ in

@@ -13,6 +13,11 @@ import NIOWebSocket
 /// `ath_rpc_request_duration_seconds`, labelled by method), along with open
 /// connection gauges. No Origin check is made on WebSocket upgrades: bind to
 /// 127.0.0.1 (the default) unless the endpoint is meant to be public.
+///
+/// Against hostile clients (see `RPCLimits`): connections past the global or
+/// the per-address bound are closed on accept; half-sent requests are timed
+/// out; a WebSocket client that stops reading is dropped once its send queue
+/// passes its bound; closing a connection cancels the calls it started.
 public final class RPCServer: Sendable {
     public let host: String
     /// The port asked for; 0 lets the system choose (see `port`).
@@ -30,11 +35,13 @@ public final class RPCServer: Sendable {
         var started = false
         var channel: (any Channel)?
         var connections: [UInt64: any Channel] = [:]
+        /// Open connections by peer IP address.
+        var perAddress: [String: Int] = [:]
         var nextConnectionID: UInt64 = 1
     }
 
     private static let httpHandlerName = "ath-rpc-http"
-    private static let idleHandlerName = "ath-rpc-idle"
+    private static let deadlineHandlerName = "ath-rpc-deadline"
 
     public init(host: String = "127.0.0.1", port: Int = 8545, handler: any RPCHandler, subscriptions: SubscriptionHub,
                 limits: RPCLimits = RPCLimits(), metrics: MetricsRegistry = MetricsRegistry(),
@@ -87,25 +94,38 @@ public final class RPCServer: Sendable {
     }
 
     /// Sets up one accepted connection (runs on its event loop); past
-    /// `limits.maxConnections` it throws, and NIO closes the connection.
+    /// `limits.maxConnections`, or `limits.maxConnectionsPerAddress` from its
+    /// address, it throws, and NIO closes the connection.
     private func configure(_ channel: any Channel) throws {
         let maxConnections = limits.maxConnections
+        let maxPerAddress = limits.maxConnectionsPerAddress
+        // The peer's IP without the port: the key for per-address bounds, here and in handlers.
+        let remote = channel.remoteAddress?.ipAddress
+        let key = remote ?? "unknown"
         let id = try state.withLock { (s: inout State) throws(RPCServerError) -> UInt64 in
             guard s.connections.count < maxConnections else { throw .tooManyConnections(limit: maxConnections) }
+            let fromAddress = s.perAddress[key, default: 0]
+            guard fromAddress < maxPerAddress else {
+                throw .tooManyConnectionsFromAddress(address: key, limit: maxPerAddress)
+            }
             let id = s.nextConnectionID
             s.nextConnectionID += 1
             s.connections[id] = channel
+            s.perAddress[key] = fromAddress + 1
             return id
         }
         openConnections.increment()
         let hub = subscriptions
         let gauge = openConnections
         channel.closeFuture.whenComplete { [state] _ in
-            state.withLock { _ = $0.connections.removeValue(forKey: id) }
+            state.withLock { s in
+                _ = s.connections.removeValue(forKey: id)
+                let left = s.perAddress[key, default: 1] - 1
+                s.perAddress[key] = left > 0 ? left : nil
+            }
             hub.removeConnection(id)
             gauge.decrement()
         }
-        let remote = channel.remoteAddress?.description
         let upgrader = NIOWebSocketServerUpgrader(
             maxFrameSize: limits.maxFrameBytes,
             automaticErrorHandling: true,
@@ -114,38 +134,39 @@ public final class RPCServer: Sendable {
                 channel.eventLoop.makeCompletedFuture { try self.configureWebSocket(channel, id: id, remote: remote) }
             })
         let sync = channel.pipeline.syncOperations
-        if limits.httpIdleTimeoutSeconds > 0 {
-            try sync.addHandler(IdleStateHandler(readTimeout: .seconds(limits.httpIdleTimeoutSeconds)),
-                                name: Self.idleHandlerName)
-        }
+        let deadline = HTTPDeadlineHandler(limits: limits)
+        try sync.addHandler(deadline, name: Self.deadlineHandlerName)
         try sync.configureHTTPServerPipeline(
             withPipeliningAssistance: true,
             withServerUpgrade: (upgraders: [upgrader], completionHandler: { context in
                 context.pipeline.syncOperations.removeHandler(name: Self.httpHandlerName, promise: nil)
-                context.pipeline.syncOperations.removeHandler(name: Self.idleHandlerName, promise: nil)
+                context.pipeline.syncOperations.removeHandler(name: Self.deadlineHandlerName, promise: nil)
             }),
             withErrorHandling: true)
-        try sync.addHandler(HTTPRPCHandler(dispatcher: dispatcher, limits: limits, connectionID: id, remoteAddress: remote),
+        try sync.addHandler(HTTPRPCHandler(dispatcher: dispatcher, limits: limits, connectionID: id, remoteAddress: remote,
+                                           deadline: deadline),
                             name: Self.httpHandlerName)
     }
 
     /// Replaces the HTTP handlers after a WebSocket upgrade (runs on the channel's event loop).
     private func configureWebSocket(_ channel: any Channel, id: UInt64, remote: String?) throws {
-        let outbox = NotificationOutbox(limit: limits.maxPendingNotifications)
+        let budget = WebSocketSendBudget(maxMessages: limits.maxPendingNotifications,
+                                         maxBytes: limits.maxPendingNotificationBytes)
+        let writer = NIOLoopBound(WebSocketWriter(channel: channel, budget: budget), eventLoop: channel.eventLoop)
         let allocator = channel.allocator
         // `deliver` runs under the sink's lock, so it only queues work on the event loop: a
         // synchronous write or close could fail and re-enter the sink (channelInactive) on this thread.
         // Queued closures run in submission order, which is the sink's order.
         let loop = channel.eventLoop
-        let sink = RPCNotificationSink(connectionID: id, deliver: { bytes in
-            guard outbox.reserve() else {
-                loop.execute { channel.close(promise: nil) }
+        let sink = RPCNotificationSink(connectionID: id, maxHeldBytes: limits.maxPendingNotificationBytes, deliver: { bytes in
+            if let refusal = budget.reserve(bytes.count) {
+                loop.execute { writer.value.refuse(refusal) }
                 return false
             }
             var buffer = allocator.buffer(capacity: bytes.count)
             buffer.writeBytes(bytes)
-            let frame = WebSocketFrame(fin: true, opcode: .text, data: buffer)
-            loop.execute { channel.writeAndFlush(frame).whenComplete { _ in outbox.release() } }
+            let message = buffer
+            loop.execute { writer.value.enqueue(message) }
             return true
         }, close: { loop.execute { channel.close(promise: nil) } })
         webSocketConnections.increment()
@@ -154,7 +175,8 @@ public final class RPCServer: Sendable {
         try channel.pipeline.syncOperations.addHandlers([
             NIOWebSocketFrameAggregator(minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 8192,
                                         maxAccumulatedFrameSize: limits.maxFrameBytes),
-            WebSocketRPCHandler(dispatcher: dispatcher, limits: limits, connectionID: id, remoteAddress: remote, sink: sink),
+            WebSocketRPCHandler(dispatcher: dispatcher, limits: limits, connectionID: id, remoteAddress: remote, sink: sink,
+                                writer: writer.value),
         ])
     }
 }

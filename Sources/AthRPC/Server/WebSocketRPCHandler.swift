@@ -8,9 +8,13 @@ import NIOWebSocket
 /// by `NIOWebSocketFrameAggregator` in front, within `limits.maxFrameBytes`).
 /// Messages are handled concurrently, up to
 /// `limits.maxConcurrentRequestsPerConnection`, after which the handler stops
-/// reading from the socket; responses go out as they complete (matched by id).
-/// Pings get pongs, a close frame is echoed and the connection closed, an idle
-/// connection is pinged and dropped after two silent intervals.
+/// reading from the socket (as it does while the socket's write buffer is
+/// full); responses go out as they complete (matched by id), through the
+/// connection's `WebSocketWriter`, which bounds what waits for a client that
+/// does not read. Each message runs in its own Task; all are cancelled when
+/// the connection closes. Pings get pongs, a close frame is echoed and the
+/// connection closed, an idle connection is pinged and dropped after two
+/// silent intervals.
 final class WebSocketRPCHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = WebSocketFrame
     typealias OutboundIn = WebSocketFrame
@@ -21,19 +25,24 @@ final class WebSocketRPCHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private let connectionID: UInt64
     private let remoteAddress: String?
     private let sink: RPCNotificationSink
+    private let writer: WebSocketWriter
     private var inFlight = 0
+    /// The Tasks running this connection's messages, by a per-connection number.
+    private var calls: [UInt64: Task<Void, Never>] = [:]
+    private var nextCall: UInt64 = 0
     private var readHeld = false
     private var closing = false
     private var lastInbound = NIODeadline.now()
     private var pingTask: RepeatedTask?
 
     init(dispatcher: RPCDispatcher, limits: RPCLimits, connectionID: UInt64, remoteAddress: String?,
-         sink: RPCNotificationSink) {
+         sink: RPCNotificationSink, writer: WebSocketWriter) {
         self.dispatcher = dispatcher
         self.limits = limits
         self.connectionID = connectionID
         self.remoteAddress = remoteAddress
         self.sink = sink
+        self.writer = writer
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -54,11 +63,22 @@ final class WebSocketRPCHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelInactive()
     }
 
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            writer.drain()
+            resumeReadingIfHeld(context)
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
     private func shutDown() {
         pingTask?.cancel()
         pingTask = nil
+        for call in calls.values { call.cancel() }
+        calls = [:]
         sink.markClosed()
         dispatcher.subscriptions?.removeConnection(connectionID)
+        writer.connectionClosed()
     }
 
     private func keepAlive(_ context: ChannelHandlerContext, interval: Int64) {
@@ -87,6 +107,7 @@ final class WebSocketRPCHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 return
             }
             closing = true
+            writer.stop()
             var payload = frame.unmaskedData
             var echo = context.channel.allocator.buffer(capacity: 2)
             if let code = payload.readInteger(as: UInt16.self) { echo.writeInteger(code) }
@@ -103,47 +124,60 @@ final class WebSocketRPCHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let rpcContext = RPCRequestContext(transport: .webSocket, connectionID: connectionID,
                                            remoteAddress: remoteAddress, notifications: sink)
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        context.eventLoop.makeFutureWithTask {
-            await dispatcher.process(payload.parseJSON(), context: rpcContext)
-        }.whenComplete { result in
+        let done = context.eventLoop.makePromise(of: RPCDispatcher.Outcome.self)
+        let number = nextCall
+        nextCall += 1
+        // Our own Task (not makeFutureWithTask) so that closing the connection can cancel it.
+        calls[number] = Task {
+            done.succeed(await dispatcher.process(payload.parseJSON(), context: rpcContext))
+        }
+        done.futureResult.whenSuccess { outcome in
             let (handler, context) = bound.value
-            handler.finished(context, result)
+            handler.finished(context, number, outcome)
         }
     }
 
-    private func finished(_ context: ChannelHandlerContext, _ result: Result<RPCDispatcher.Outcome, Error>) {
+    private func finished(_ context: ChannelHandlerContext, _ number: UInt64, _ outcome: RPCDispatcher.Outcome) {
         inFlight -= 1
-        if case .success(let outcome) = result {
-            if let response = outcome.response, !closing {
-                var buffer = context.channel.allocator.buffer(capacity: response.count)
-                buffer.writeBytes(response)
-                context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: buffer)), promise: nil)
-            }
-            // After the response that announced them, so notifications never precede their id.
-            sink.release(outcome.released)
+        calls[number] = nil
+        if let response = outcome.response, !closing {
+            var buffer = context.channel.allocator.buffer(capacity: response.count)
+            buffer.writeBytes(response)
+            writer.send(response: buffer)
         }
-        if readHeld && inFlight < limits.maxConcurrentRequestsPerConnection {
+        // After the response that announced them, so notifications never precede their id.
+        sink.release(outcome.released)
+        resumeReadingIfHeld(context)
+    }
+
+    private func resumeReadingIfHeld(_ context: ChannelHandlerContext) {
+        if readHeld && mayRead(context) {
             readHeld = false
             context.read()
         }
     }
 
+    private func mayRead(_ context: ChannelHandlerContext) -> Bool {
+        inFlight < limits.maxConcurrentRequestsPerConnection && context.channel.isWritable
+    }
+
     func read(context: ChannelHandlerContext) {
-        if inFlight >= limits.maxConcurrentRequestsPerConnection {
-            readHeld = true
-        } else {
+        if mayRead(context) {
             context.read()
+        } else {
+            readHeld = true
         }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         // WebSocketProtocolErrorHandler has already sent the close frame and is closing.
-        if error is NIOWebSocketError { closing = true; return }
+        if error is NIOWebSocketError { closing = true; writer.stop(); return }
         guard !closing else {
             context.close(promise: nil)
             return
         }
         closing = true
+        writer.stop()
         let code: WebSocketErrorCode
         if let aggregation = error as? NIOWebSocketFrameAggregator.Error, aggregation == .accumulatedFrameSizeIsTooLarge
             || aggregation == .tooManyFragments {
@@ -156,24 +190,4 @@ final class WebSocketRPCHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)))
             .assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
-}
-
-/// Counts notifications queued on a connection but not yet written to its
-/// socket, so a client that stops reading is dropped instead of buffered for.
-final class NotificationOutbox: Sendable {
-    private let pending = Locked(0)
-    let limit: Int
-
-    init(limit: Int) { self.limit = limit }
-
-    /// Takes a slot; false when the connection already has `limit` notifications in flight.
-    func reserve() -> Bool {
-        pending.withLock { count in
-            guard count < limit else { return false }
-            count += 1
-            return true
-        }
-    }
-
-    func release() { pending.withLock { $0 -= 1 } }
 }

@@ -107,19 +107,19 @@ struct LogFilter: Sendable, Equatable {
 
     private static func address(_ text: String) throws(RPCError) -> Address {
         guard text.hasPrefix("0x") || text.hasPrefix("0X") else {
-            throw .invalidParams("logs filter address \(text.prefix(80)) must be 0x-prefixed hex")
+            throw .invalidParams("logs filter address \(RPCError.excerpt(text)) must be 0x-prefixed hex")
         }
         do { return try Address(hex: text) } catch {
-            throw .invalidParams("logs filter address \(text.prefix(80)) is invalid: \(error)")
+            throw .invalidParams("logs filter address \(RPCError.excerpt(text)) is invalid: \(error)")
         }
     }
 
     private static func topic(_ text: String) throws(RPCError) -> Hash32 {
         guard text.hasPrefix("0x") || text.hasPrefix("0X") else {
-            throw .invalidParams("logs filter topic \(text.prefix(80)) must be 0x-prefixed hex")
+            throw .invalidParams("logs filter topic \(RPCError.excerpt(text)) must be 0x-prefixed hex")
         }
         do { return try Hash32(hex: text) } catch {
-            throw .invalidParams("logs filter topic \(text.prefix(80)) is invalid: \(error)")
+            throw .invalidParams("logs filter topic \(RPCError.excerpt(text)) is invalid: \(error)")
         }
     }
 }

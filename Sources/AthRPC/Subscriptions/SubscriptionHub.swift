@@ -176,7 +176,7 @@ public final class SubscriptionHub: Sendable {
             guard list.count <= 2 else { throw .invalidParams("logs subscription takes one filter parameter") }
             return .logs(list.count == 2 && list[1] != .null ? try LogFilter(json: list[1]) : LogFilter())
         default:
-            throw .invalidParams("unsupported subscription kind \"\(name.prefix(64))\" (expected newHeads, logs or newPendingTransactions)")
+            throw .invalidParams("unsupported subscription kind \"\(RPCError.excerpt(name))\" (expected newHeads, logs or newPendingTransactions)")
         }
     }
 

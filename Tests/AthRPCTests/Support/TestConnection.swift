@@ -48,12 +48,19 @@ final class TestConnection {
         self.collector = collector
     }
 
-    static func connect(port: Int, autoRead: Bool = true) async throws -> TestConnection {
+    /// - Parameters:
+    ///   - from: the local address to connect from (another loopback address such as 127.0.0.2).
+    ///   - receiveBuffer: SO_RCVBUF, to keep what the kernel buffers for a client that stops reading small.
+    static func connect(port: Int, autoRead: Bool = true, from: String? = nil,
+                        receiveBuffer: Int? = nil) async throws -> TestConnection {
         // The collector goes in before the channel is active, so nothing the server sends
         // (or an immediate close) is missed.
-        let (channel, collector) = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.autoRead, value: autoRead)
             .channelOption(.allowRemoteHalfClosure, value: false)
+        if let from { bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: from, port: 0)) }
+        if let receiveBuffer { bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: receiveBuffer) }
+        let (channel, collector) = try await bootstrap
             .connect(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let c = Collector()

@@ -19,8 +19,8 @@ final class WebSocketTestClient {
     private init(connection: TestConnection) { self.connection = connection }
 
     /// Connects and upgrades; checks the 101 answer and its accept key (RFC 6455 section 1.3 example key).
-    static func connect(port: Int, autoRead: Bool = true) async throws -> WebSocketTestClient {
-        let connection = try await TestConnection.connect(port: port, autoRead: autoRead)
+    static func connect(port: Int, autoRead: Bool = true, receiveBuffer: Int? = nil) async throws -> WebSocketTestClient {
+        let connection = try await TestConnection.connect(port: port, autoRead: autoRead, receiveBuffer: receiveBuffer)
         try await connection.send(
             "GET / HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                 + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
