@@ -16,6 +16,7 @@ struct JacobianPoint<F: BN254Field> {
     /// (x, y), or `nil` for the point at infinity.
     var affine: (x: F, y: F)? {
         guard !isInfinity else { return nil }
+        if z == .one { return (x, y) }  // parsed inputs are affine already
         let zInverse = z.inverse
         let zInverse2 = zInverse.squared
         return (x * zInverse2, y * zInverse2 * zInverse)
@@ -55,18 +56,79 @@ struct JacobianPoint<F: BN254Field> {
         return JacobianPoint(x: x3, y: y3, z: z3)
     }
 
-    /// scalar · self, double and add over all 256 bits (the scalar is not
-    /// reduced: EIP-196 takes any 256-bit value).
+    /// scalar · self (the scalar is not reduced: EIP-196 takes any 256-bit
+    /// value), by a width-5 NAF: 256 doublings and about 43 additions of
+    /// the precomputed odd multiples ±P, ±3P, …, ±15P.
     func multiplied(by scalar: UInt256) -> JacobianPoint {
+        guard !isInfinity else { return self }
+        let twice = doubled
+        var table = [self]
+        table.reserveCapacity(8)
+        for i in 1..<8 { table.append(table[i - 1].adding(twice)) }
+        let digits = JacobianPoint.nafDigits(scalar)
         var result = JacobianPoint.infinity
-        let limbs = scalar.limbs
-        for limb in [limbs.3, limbs.2, limbs.1, limbs.0] {
-            for bit in stride(from: 63, through: 0, by: -1) {
-                result = result.doubled
-                if limb >> UInt64(bit) & 1 == 1 { result = result.adding(self) }
+        for digit in digits.reversed() {
+            result = result.doubled
+            if digit > 0 {
+                result = result.adding(table[Int(digit) >> 1])
+            } else if digit < 0 {
+                result = result.adding(table[Int(-digit) >> 1].negated)
             }
         }
         return result
+    }
+
+    /// The width-5 NAF of `scalar`, least significant digit first: odd
+    /// digits in −15…15, each followed by at least four zeros.
+    static func nafDigits(_ scalar: UInt256) -> [Int8] {
+        let limbs = scalar.limbs
+        var k: (UInt64, UInt64, UInt64, UInt64, UInt64) = (limbs.0, limbs.1, limbs.2, limbs.3, 0)
+        var digits: [Int8] = []
+        digits.reserveCapacity(258)
+        while (k.0 | k.1 | k.2 | k.3 | k.4) != 0 {
+            var digit: Int8 = 0
+            if k.0 & 1 == 1 {
+                let window = Int8(k.0 & 31)
+                digit = window >= 16 ? window - 32 : window
+                if digit > 0 {
+                    k.0 -= UInt64(digit)  // k.0 mod 32 = digit: no borrow
+                } else {
+                    // k − digit = k + |digit|, carrying through the limbs.
+                    var carry: UInt64 = 0
+                    k.0 = Fp.adc(k.0, UInt64(-Int(digit)), &carry)
+                    k.1 = Fp.adc(k.1, 0, &carry); k.2 = Fp.adc(k.2, 0, &carry)
+                    k.3 = Fp.adc(k.3, 0, &carry); k.4 = Fp.adc(k.4, 0, &carry)
+                }
+            }
+            digits.append(digit)
+            k = (k.0 >> 1 | k.1 << 63, k.1 >> 1 | k.2 << 63, k.2 >> 1 | k.3 << 63, k.3 >> 1 | k.4 << 63, k.4 >> 1)
+        }
+        return digits
+    }
+}
+
+extension JacobianPoint where F == Fp2 {
+    /// ψ = untwist∘Frobenius∘twist on Jacobian coordinates: (X̄·ξ^((p−1)/3),
+    /// Ȳ·ξ^((p−1)/2), Z̄). On G2 it acts as multiplication by p.
+    var psi: JacobianPoint {
+        let g = Fp12.frobeniusCoefficients
+        return JacobianPoint(x: x.conjugate * g[2], y: y.conjugate * g[3], z: z.conjugate)
+    }
+
+    /// Whether this twist point is in the order-r subgroup G2, by the test
+    /// of Dai, Lin, Zhao and Zhou ("Fast subgroup membership testing for
+    /// G1, G2 and GT on pairing-friendly curves", 2022, for BN curves):
+    /// [x+1]Q + ψ([x]Q) + ψ²([x]Q) = ψ³([2x]Q), which holds exactly when
+    /// [r]Q = O. It costs a 63-bit scalar multiplication instead of a
+    /// 254-bit one. (The twist group is cyclic of square-free order r·h;
+    /// the tests check one point of each prime order dividing h.)
+    var isInG2: Bool {
+        if isInfinity { return true }
+        let xQ = multiplied(by: UInt256(BN254Pairing.parameterX))
+        let psiXQ = xQ.psi
+        let left = xQ.adding(self).adding(psiXQ).adding(psiXQ.psi)
+        let right = xQ.doubled.psi.psi.psi
+        return left.adding(right.negated).isInfinity
     }
 }
 
@@ -104,7 +166,7 @@ enum BN254 {
         if x.isZero && y.isZero { return .infinity }
         guard y.squared == x.squared * x + g2B else { return nil }
         let point = JacobianPoint(affineX: x, y: y)
-        guard point.multiplied(by: order).isInfinity else { return nil }
+        guard point.isInG2 else { return nil }
         return point
     }
 

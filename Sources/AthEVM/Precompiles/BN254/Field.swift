@@ -69,52 +69,57 @@ struct Fp: BN254Field {
         return out
     }
 
-    var isZero: Bool { (l0 | l1 | l2 | l3) == 0 }
+    @inline(__always) var isZero: Bool { (l0 | l1 | l2 | l3) == 0 }
 
+    @inline(__always)
     var isAtLeastModulus: Bool {
         (l3, l2, l1, l0) >= (Fp.p3, Fp.p2, Fp.p1, Fp.p0)
     }
 
-    // The limb helpers below compute exact multi-word sums; each &+ adds
-    // carries that cannot overflow the high word.
+    // The limb helpers compute exact multi-word sums. mac and adc go through
+    // UInt128 so that the compiler emits plain mul/add/adc chains (the
+    // Bool-carry form compiled to branches); sbb keeps the Bool form, whose
+    // UInt128 version made the optimizer take minutes.
 
     /// a + b·c + carry → (low word returned, high word in carry).
     @inline(__always)
     static func mac(_ a: UInt64, _ b: UInt64, _ c: UInt64, _ carry: inout UInt64) -> UInt64 {
-        let (high, low) = b.multipliedFullWidth(by: c)
-        let (s1, o1) = low.addingReportingOverflow(a)
-        let (s2, o2) = s1.addingReportingOverflow(carry)
-        carry = high &+ (o1 ? 1 : 0) &+ (o2 ? 1 : 0)
-        return s2
+        // At most (2^64 − 1)² + 2(2^64 − 1) = 2^128 − 1: the &+ never wrap.
+        let t = UInt128(b) &* UInt128(c) &+ UInt128(a) &+ UInt128(carry)
+        carry = UInt64(truncatingIfNeeded: t >> 64)
+        return UInt64(truncatingIfNeeded: t)
     }
 
     @inline(__always)
     static func adc(_ a: UInt64, _ b: UInt64, _ carry: inout UInt64) -> UInt64 {
-        let (s1, o1) = a.addingReportingOverflow(b)
-        let (s2, o2) = s1.addingReportingOverflow(carry)
-        carry = (o1 ? 1 : 0) + (o2 ? 1 : 0)
-        return s2
+        let t = UInt128(a) &+ UInt128(b) &+ UInt128(carry)
+        carry = UInt64(truncatingIfNeeded: t >> 64)
+        return UInt64(truncatingIfNeeded: t)
     }
 
     @inline(__always)
     static func sbb(_ a: UInt64, _ b: UInt64, _ borrow: inout UInt64) -> UInt64 {
         let (d1, o1) = a.subtractingReportingOverflow(b)
         let (d2, o2) = d1.subtractingReportingOverflow(borrow)
-        borrow = (o1 ? 1 : 0) + (o2 ? 1 : 0)
+        borrow = (o1 ? 1 : 0) | (o2 ? 1 : 0)  // at most one of the two borrows
         return d2
     }
 
-    /// Subtracts p once if the value (with `overflow` above the top limb) is ≥ p.
+    /// Subtracts p once if the value (with `overflow` above the top limb) is
+    /// ≥ p. Branch-free: the comparison's outcome is data, so it would
+    /// mispredict half the time.
     @inline(__always)
     static func reduceOnce(_ l0: UInt64, _ l1: UInt64, _ l2: UInt64, _ l3: UInt64, overflow: UInt64) -> Fp {
-        let value = Fp(l0: l0, l1: l1, l2: l2, l3: l3)
-        guard overflow != 0 || value.isAtLeastModulus else { return value }
         var borrow: UInt64 = 0
         let r0 = sbb(l0, p0, &borrow), r1 = sbb(l1, p1, &borrow)
         let r2 = sbb(l2, p2, &borrow), r3 = sbb(l3, p3, &borrow)
-        return Fp(l0: r0, l1: r1, l2: r2, l3: r3)
+        _ = sbb(overflow, 0, &borrow)
+        let keep = 0 &- borrow  // all ones when the value was below p
+        return Fp(l0: (l0 & keep) | (r0 & ~keep), l1: (l1 & keep) | (r1 & ~keep),
+                  l2: (l2 & keep) | (r2 & ~keep), l3: (l3 & keep) | (r3 & ~keep))
     }
 
+    @inline(__always)
     static func + (a: Fp, b: Fp) -> Fp {
         var carry: UInt64 = 0
         let s0 = adc(a.l0, b.l0, &carry), s1 = adc(a.l1, b.l1, &carry)
@@ -122,49 +127,48 @@ struct Fp: BN254Field {
         return reduceOnce(s0, s1, s2, s3, overflow: carry)
     }
 
+    @inline(__always)
     static func - (a: Fp, b: Fp) -> Fp {
         var borrow: UInt64 = 0
         let d0 = sbb(a.l0, b.l0, &borrow), d1 = sbb(a.l1, b.l1, &borrow)
         let d2 = sbb(a.l2, b.l2, &borrow), d3 = sbb(a.l3, b.l3, &borrow)
-        guard borrow != 0 else { return Fp(l0: d0, l1: d1, l2: d2, l3: d3) }
-        var carry: UInt64 = 0  // a − b + p, whose carry out cancels the borrow
-        let r0 = adc(d0, p0, &carry), r1 = adc(d1, p1, &carry)
-        let r2 = adc(d2, p2, &carry), r3 = adc(d3, p3, &carry)
+        let mask = 0 &- borrow  // p when a < b, else 0: a − b + p, whose carry out cancels the borrow
+        var carry: UInt64 = 0
+        let r0 = adc(d0, p0 & mask, &carry), r1 = adc(d1, p1 & mask, &carry)
+        let r2 = adc(d2, p2 & mask, &carry), r3 = adc(d3, p3 & mask, &carry)
         return Fp(l0: r0, l1: r1, l2: r2, l3: r3)
     }
 
     /// Montgomery product a·b·2^−256 mod p (CIOS: coarsely integrated
-    /// operand scanning, one reduction per limb of b).
+    /// operand scanning, one reduction per limb of b). p's top limb is below
+    /// 2^62, so the running sum never needs a fifth word and ends below 2p
+    /// ("no-carry" CIOS).
+    @inline(__always)
     static func * (a: Fp, b: Fp) -> Fp {
-        var t0: UInt64 = 0, t1: UInt64 = 0, t2: UInt64 = 0, t3: UInt64 = 0, t4: UInt64 = 0
+        var t0: UInt64 = 0, t1: UInt64 = 0, t2: UInt64 = 0, t3: UInt64 = 0
         @inline(__always) func round(_ bi: UInt64) {
-            var carry: UInt64 = 0
-            t0 = mac(t0, a.l0, bi, &carry)
-            t1 = mac(t1, a.l1, bi, &carry)
-            t2 = mac(t2, a.l2, bi, &carry)
-            t3 = mac(t3, a.l3, bi, &carry)
-            var top: UInt64 = 0
-            t4 = adc(t4, carry, &top)
+            var carryA: UInt64 = 0, carryC: UInt64 = 0
+            t0 = mac(t0, a.l0, bi, &carryA)
             let m = t0 &* inverseModulus  // wraps: only the low word matters
-            carry = 0
-            _ = mac(t0, m, p0, &carry)  // low word is zero by choice of m
-            t0 = mac(t1, m, p1, &carry)
-            t1 = mac(t2, m, p2, &carry)
-            t2 = mac(t3, m, p3, &carry)
-            var top2: UInt64 = 0
-            t3 = adc(t4, carry, &top2)
-            t4 = top &+ top2
+            _ = mac(t0, m, p0, &carryC)  // low word is zero by choice of m
+            t1 = mac(t1, a.l1, bi, &carryA)
+            t0 = mac(t1, m, p1, &carryC)
+            t2 = mac(t2, a.l2, bi, &carryA)
+            t1 = mac(t2, m, p2, &carryC)
+            t3 = mac(t3, a.l3, bi, &carryA)
+            t2 = mac(t3, m, p3, &carryC)
+            t3 = carryA &+ carryC  // below 2p < 2^255: no wrap
         }
         round(b.l0); round(b.l1); round(b.l2); round(b.l3)
-        return reduceOnce(t0, t1, t2, t3, overflow: t4)
+        return reduceOnce(t0, t1, t2, t3, overflow: 0)
     }
 
-    var squared: Fp { self * self }
-    var doubled: Fp { self + self }
-    var negated: Fp { isZero ? self : Fp.zero - self }
+    @inline(__always) var squared: Fp { self * self }
+    @inline(__always) var doubled: Fp { self + self }
+    @inline(__always) var negated: Fp { Fp.zero - self }  // 0 − 0 = 0
 
-    /// self^(p−2) (Fermat); zero stays zero.
-    var inverse: Fp {
+    /// self^(p−2) (Fermat); zero stays zero. The reference for `inverse`.
+    var fermatInverse: Fp {
         power(limbs: [Fp.p0 &- 2, Fp.p1, Fp.p2, Fp.p3])  // p0 > 2: no borrow
     }
 

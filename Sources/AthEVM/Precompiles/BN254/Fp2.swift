@@ -12,27 +12,29 @@ struct Fp2: BN254Field {
     init(c0: Fp, c1: Fp) { self.c0 = c0; self.c1 = c1 }
     init(_ c0: Fp) { self.c0 = c0; self.c1 = .zero }
 
-    var isZero: Bool { c0.isZero && c1.isZero }
+    @inline(__always) var isZero: Bool { c0.isZero && c1.isZero }
 
-    static func + (a: Fp2, b: Fp2) -> Fp2 { Fp2(c0: a.c0 + b.c0, c1: a.c1 + b.c1) }
-    static func - (a: Fp2, b: Fp2) -> Fp2 { Fp2(c0: a.c0 - b.c0, c1: a.c1 - b.c1) }
+    @inline(__always) static func + (a: Fp2, b: Fp2) -> Fp2 { Fp2(c0: a.c0 + b.c0, c1: a.c1 + b.c1) }
+    @inline(__always) static func - (a: Fp2, b: Fp2) -> Fp2 { Fp2(c0: a.c0 - b.c0, c1: a.c1 - b.c1) }
 
     /// Karatsuba: three Fp products.
+    @inline(__always)
     static func * (a: Fp2, b: Fp2) -> Fp2 {
         let v0 = a.c0 * b.c0, v1 = a.c1 * b.c1
         return Fp2(c0: v0 - v1, c1: (a.c0 + a.c1) * (b.c0 + b.c1) - v0 - v1)
     }
 
-    static func * (a: Fp2, b: Fp) -> Fp2 { Fp2(c0: a.c0 * b, c1: a.c1 * b) }
+    @inline(__always) static func * (a: Fp2, b: Fp) -> Fp2 { Fp2(c0: a.c0 * b, c1: a.c1 * b) }
 
     /// (c0 + c1)(c0 − c1) + 2·c0·c1·u.
+    @inline(__always)
     var squared: Fp2 {
         let t = c0 * c1
         return Fp2(c0: (c0 + c1) * (c0 - c1), c1: t + t)
     }
 
-    var doubled: Fp2 { self + self }
-    var negated: Fp2 { Fp2(c0: c0.negated, c1: c1.negated) }
+    @inline(__always) var doubled: Fp2 { self + self }
+    @inline(__always) var negated: Fp2 { Fp2(c0: c0.negated, c1: c1.negated) }
     /// c0 − c1·u: the Frobenius map x ↦ x^p on Fp2 (p ≡ 3 mod 4).
     var conjugate: Fp2 { Fp2(c0: c0, c1: c1.negated) }
 
@@ -43,12 +45,13 @@ struct Fp2: BN254Field {
     }
 
     /// self · ξ = (9·c0 − c1) + (c0 + 9·c1)·u.
+    @inline(__always)
     var timesXi: Fp2 {
         let nine0 = Fp2.timesNine(c0), nine1 = Fp2.timesNine(c1)
         return Fp2(c0: nine0 - c1, c1: c0 + nine1)
     }
 
-    static func timesNine(_ x: Fp) -> Fp {
+    @inline(__always) static func timesNine(_ x: Fp) -> Fp {
         let x8 = x.doubled.doubled.doubled
         return x8 + x
     }
@@ -65,4 +68,23 @@ struct Fp2: BN254Field {
         }
         return result
     }
+}
+
+extension Fp {
+    /// self / 2: adds p first when odd (p is odd and below 2^255, so the sum
+    /// fits in 256 bits).
+    @inline(__always)
+    var halved: Fp {
+        var v0 = l0, v1 = l1, v2 = l2, v3 = l3
+        if l0 & 1 == 1 {
+            var carry: UInt64 = 0
+            v0 = Fp.adc(l0, Fp.p0, &carry); v1 = Fp.adc(l1, Fp.p1, &carry)
+            v2 = Fp.adc(l2, Fp.p2, &carry); v3 = Fp.adc(l3, Fp.p3, &carry)
+        }
+        return Fp(l0: v0 >> 1 | v1 << 63, l1: v1 >> 1 | v2 << 63, l2: v2 >> 1 | v3 << 63, l3: v3 >> 1)
+    }
+}
+
+extension Fp2 {
+    @inline(__always) var halved: Fp2 { Fp2(c0: c0.halved, c1: c1.halved) }
 }
