@@ -83,6 +83,12 @@ public enum AttestationError: Error, Equatable, Sendable, CustomStringConvertibl
     case duplicate(OracleSubject, Address)
     case conflicting(OracleSubject, Address)
     case poolFull(Int)
+    /// The round is further above the last reported round than the pool looks ahead.
+    case roundTooFar(OracleSubject, round: UInt256, last: UInt256, window: UInt64)
+    /// The checker already has its most rounds pooled for the subject.
+    case tooManyRounds(OracleSubject, Address, limit: Int)
+    /// The checker already has its most statements pooled in all.
+    case signerLimit(Address, limit: Int)
 
     static let stateNames = ["unknown", "open", "accepted", "committed", "settled", "reclaimed"]
 
@@ -105,6 +111,12 @@ public enum AttestationError: Error, Equatable, Sendable, CustomStringConvertibl
         case .conflicting(let subject, let a):
             return "\(a) already attested \(subject) in this round with a different statement"
         case .poolFull(let n): return "the attestation pool holds its maximum of \(n) subjects; try again later"
+        case .roundTooFar(let subject, let round, let last, let window):
+            return "round \(round) of \(subject) is too far ahead: the pool takes rounds up to \(window) above the last reported round \(last)"
+        case .tooManyRounds(let subject, let a, let limit):
+            return "\(a) already has \(limit) rounds of \(subject) pooled"
+        case .signerLimit(let a, let limit):
+            return "\(a) already has \(limit) attestations pooled; wait until some are reported"
         }
     }
 }
@@ -149,20 +161,31 @@ public final class AttestationPool: Sendable {
     /// The most subjects held at once, and attestations per subject.
     public let maxSubjects: Int
     public static let maxSigners = 32
+    /// Rounds accepted above the last reported round of a subject: a report
+    /// the contract refuses is retried with the next round, so honest
+    /// checkers need only a few.
+    public static let roundWindow: UInt64 = 8
+    /// Rounds one checker may have pooled for one subject.
+    public static let maxRoundsPerSigner = 4
+    /// Statements one checker may have pooled in all.
+    public let maxPerSigner: Int
 
     private struct Entry {
         var attestations: [PooledAttestation] = []
     }
 
     private let entries = Mutex<[OracleSubject: Entry]>([:])
+    /// Statements pooled per signer (in `entries`).
+    private let perSigner = Mutex<[Address: Int]>([:])
     /// The attestations of the most recently pruned subjects, oldest first,
     /// so a settled job still shows who attested it.
     private let archive = Mutex<(order: [OracleSubject], attestations: [OracleSubject: [PooledAttestation]])>(([], [:]))
     public static let archivedSubjects = 4096
 
-    public init(domain: OracleDomain, maxSubjects: Int = 65_536) {
+    public init(domain: OracleDomain, maxSubjects: Int = 65_536, maxPerSigner: Int = 4_096) {
         self.domain = domain
         self.maxSubjects = maxSubjects
+        self.maxPerSigner = maxPerSigner
     }
 
     /// Verifies and pools one attestation; nothing changes when it is refused.
@@ -182,6 +205,16 @@ public final class AttestationPool: Sendable {
             if let prior = entry.attestations.first(where: { $0.signer == signer && $0.statement.round == statement.round }) {
                 return .failure(prior.statement == statement ? .duplicate(subject, signer) : .conflicting(subject, signer))
             }
+            if entry.attestations.lazy.filter({ $0.signer == signer }).count >= Self.maxRoundsPerSigner {
+                return .failure(.tooManyRounds(subject, signer, limit: Self.maxRoundsPerSigner))
+            }
+            let full = perSigner.withLock { counts -> Bool in
+                let n = counts[signer, default: 0]
+                guard n < maxPerSigner else { return true }
+                counts[signer] = n + 1
+                return false
+            }
+            if full { return .failure(.signerLimit(signer, limit: maxPerSigner)) }
             entry.attestations.append(pooled)
             map[subject] = entry
             let agreeing = entry.attestations.filter { $0.statement == statement }
@@ -213,6 +246,10 @@ public final class AttestationPool: Sendable {
         }
         let last = view.lastRound(subject)
         guard statement.round > last else { throw .staleRound(subject, round: statement.round, last: last) }
+        let (limit, overflow) = last.addingReportingOverflow(UInt256(Self.roundWindow))
+        guard overflow || statement.round <= limit else {
+            throw .roundTooFar(subject, round: statement.round, last: last, window: Self.roundWindow)
+        }
     }
 
     /// The contract's rule: signed · 10000 ≥ quorumBps · total, with some stake at all.
@@ -280,6 +317,14 @@ public final class AttestationPool: Sendable {
             if !pending { done.append(subject) }
         }
         let removed = entries.withLock { map in done.compactMap { s in map.removeValue(forKey: s).map { (s, $0.attestations) } } }
+        perSigner.withLock { counts in
+            for (_, list) in removed {
+                for a in list {
+                    let left = counts[a.signer, default: 1] - 1
+                    counts[a.signer] = left > 0 ? left : nil
+                }
+            }
+        }
         archive.withLock { a in
             for (subject, list) in removed {
                 if a.attestations.updateValue(list, forKey: subject) == nil { a.order.append(subject) }

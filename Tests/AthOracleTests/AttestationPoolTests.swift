@@ -161,4 +161,57 @@ private func statement(_ a: JobAttestation) -> OracleStatement { .job(a) }
         try pool.add(.job(a), signature: a.sign(domain, key: checkers[0]), view: view)
         #expect(throws: AttestationError.poolFull(1)) { try pool.add(.job(b), signature: b.sign(domain, key: checkers[0]), view: view) }
     }
+
+    /// A hostile checker signs rounds 2 … 20,001 of one job and a round of
+    /// 2^256 − 1: only a few rounds just above the last reported one pool.
+    @Test func aCheckerCannotFloodRoundsOfOneJob() throws {
+        let pool = AttestationPool(domain: domain)
+        let view = chain()
+        let subject = OracleSubject.job(UInt256(1))
+        let far = attestation(round: 9)
+        #expect(throws: AttestationError.roundTooFar(subject, round: UInt256(9), last: .zero, window: 8)) {
+            try pool.add(.job(far), signature: far.sign(domain, key: checkers[0]), view: view)
+        }
+        let maxRound = JobAttestation(jobID: UInt256(1), resultRoot: root, verdict: .valid, workUnits: UInt256(16), round: .max)
+        #expect(throws: AttestationError.roundTooFar(subject, round: .max, last: .zero, window: 8)) {
+            try pool.add(.job(maxRound), signature: maxRound.sign(domain, key: checkers[0]), view: view)
+        }
+        var pooled = 0, refused = 0
+        for round in 2...20_001 where round <= 40 || round % 1_000 == 0 {
+            let a = attestation(round: UInt64(round))
+            do {
+                try pool.add(.job(a), signature: a.sign(domain, key: checkers[0]), view: view)
+                pooled += 1
+            } catch { refused += 1 }
+        }
+        #expect(pooled == AttestationPool.maxRoundsPerSigner)
+        #expect(pool.attestations(subject).count == AttestationPool.maxRoundsPerSigner)
+        let fifth = attestation(round: 6)
+        #expect(throws: AttestationError.tooManyRounds(subject, checkers[0].address, limit: 4)) {
+            try pool.add(.job(fifth), signature: fifth.sign(domain, key: checkers[0]), view: view)
+        }
+        // Another checker is not held back by the flooder.
+        let honest = attestation(round: 2)
+        try pool.add(.job(honest), signature: honest.sign(domain, key: checkers[1]), view: view)
+        #expect(pool.attestations(subject).count == AttestationPool.maxRoundsPerSigner + 1)
+    }
+
+    @Test func oneCheckersPooledStatementsAreCappedAcrossSubjects() throws {
+        let pool = AttestationPool(domain: domain, maxPerSigner: 2)
+        var view = chain()
+        for id in 10...12 as ClosedRange<UInt64> { view.jobs[UInt256(id)] = OracleJobView(state: 3, resultRoot: root) }
+        for id in 10...11 {
+            let a = attestation(job: UInt64(id))
+            try pool.add(.job(a), signature: a.sign(domain, key: checkers[0]), view: view)
+        }
+        let third = attestation(job: 12)
+        #expect(throws: AttestationError.signerLimit(checkers[0].address, limit: 2)) {
+            try pool.add(.job(third), signature: third.sign(domain, key: checkers[0]), view: view)
+        }
+        #expect(pool.subjectCount == 2)
+        // Once a subject is settled and pruned, the checker may pool again.
+        view.jobs[UInt256(10)] = OracleJobView(state: 4, resultRoot: root)
+        #expect(pool.prune(view: view) == 1)
+        try pool.add(.job(third), signature: third.sign(domain, key: checkers[0]), view: view)
+    }
 }
