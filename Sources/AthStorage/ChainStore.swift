@@ -62,6 +62,11 @@ public final class ChainStore: @unchecked Sendable {
         }
     }
 
+    /// Registers what to call before the store remaps its file, which waits
+    /// for every open snapshot to close (read-only calls stop early then).
+    /// Call once, before the store is shared between threads.
+    public func setBeforeRemap(_ body: @escaping @Sendable () -> Void) { environment.beforeRemap = body }
+
     /// The directory the store lives in.
     public var directory: String { environment.path }
 

@@ -21,18 +21,42 @@ public final class WriteAheadLog: @unchecked Sendable {
     private let size: Locked<Int>
 
     /// Opens (creating if needed) the log at `path` and returns it with the
-    /// intact records it holds, cutting off a torn or damaged tail.
-    public static func open(_ path: String) throws(FileError) -> (log: WriteAheadLog, records: [[UInt8]], cutBytes: Int) {
+    /// intact records it holds.
+    ///
+    /// A torn tail, which a crash leaves (the last record short, or a last
+    /// record the file system padded with zeros), is cut. Damage before the
+    /// end (a record whose checksum fails with bytes after it, a length no
+    /// writer makes) is not a crash's doing: it is refused with a
+    /// `FileError` unless `repair`, which cuts the log there too.
+    public static func open(_ path: String, repair: Bool = false) throws(FileError) -> (log: WriteAheadLog, records: [[UInt8]], cutBytes: Int) {
         let bytes = try DurableFile.read(path, limit: maxFile + maxRecord + 8) ?? []
         var records: [[UInt8]] = []
         var off = 0
         while bytes.count - off >= 8 {
             let length = bytes[off..<off + 4].reduce(0) { $0 << 8 | Int($1) }
-            guard length <= maxRecord, bytes.count - off - 8 >= length else { break }
-            let payload = Array(bytes[off + 8..<off + 8 + length])
-            guard Keccak256.hash(payload).bytes.prefix(4).elementsEqual(bytes[off + 4..<off + 8]) else { break }
-            records.append(payload)
-            off += 8 + length
+            let remaining = bytes.count - off - 8
+            if length <= maxRecord && remaining < length { break }  // torn: the last record is short
+            var damage: String?
+            if length > maxRecord {
+                damage = "a record claims \(length) bytes, more than any record holds"
+            } else {
+                let payload = Array(bytes[off + 8..<off + 8 + length])
+                if Keccak256.hash(payload).bytes.prefix(4).elementsEqual(bytes[off + 4..<off + 8]) {
+                    records.append(payload)
+                    off += 8 + length
+                    continue
+                }
+                // A last record that is all zeros past its length is a torn append.
+                let isLast = remaining == length
+                if isLast && bytes[(off + 4)...].allSatisfy({ $0 == 0 }) { break }
+                damage = isLast ? "the last record's checksum fails" : "a record's checksum fails before the end of the log"
+            }
+            if let damage, !repair {
+                throw FileError(path: path, reason: "is damaged at byte \(off) of \(bytes.count) (\(damage)): "
+                    + "it is not a torn tail a crash leaves; start with --repair-wal to cut the log there "
+                    + "(the \(bytes.count - off) bytes from there on are dropped)")
+            }
+            break
         }
         let fd = Foundation.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .errno(path, "cannot open the write-ahead log") }

@@ -74,7 +74,7 @@ struct WriteAheadLogTests {
         }
     }
 
-    @Test func aCorruptRecordEndsTheReplayAndResetEmpties() throws {
+    @Test func damageBeforeTheEndIsRefusedUnlessRepairIsAsked() throws {
         let dir = scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/cs.wal"
@@ -82,14 +82,52 @@ struct WriteAheadLogTests {
         for i in 0..<5 { try log.append([UInt8](repeating: UInt8(i), count: 10)) }
         try log.sync()
         var bytes = try #require(try DurableFile.read(path, limit: 4096))
-        bytes[3 * 18 + 8] ^= 0xff                     // the fourth record's payload
+        bytes[3 * 18 + 8] ^= 0xff                     // one flipped byte in the fourth record's payload
         try DurableFile.replace(path, with: bytes)
-        let (reopened, back, cut) = try WriteAheadLog.open(path)
+        let error = try #require(throws: FileError.self) { _ = try WriteAheadLog.open(path) }
+        #expect(error.reason.contains("is damaged at byte 54 of 90"))
+        #expect(error.reason.contains("--repair-wal"))
+        #expect(try DurableFile.read(path, limit: 4096) == bytes)  // nothing cut
+        let (reopened, back, cut) = try WriteAheadLog.open(path, repair: true)
         #expect(back.count == 3 && cut == 2 * 18)
         #expect(throws: FileError.self) { try reopened.append([UInt8](repeating: 0, count: WriteAheadLog.maxRecord + 1)) }
         try reopened.reset()
         #expect(reopened.byteCount == 0)
         let (_, none, _) = try WriteAheadLog.open(path)
         #expect(none.isEmpty)
+    }
+
+    @Test func randomContentIsDamageNotATornTail() throws {
+        let dir = scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/cs.wal"
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<20 {
+            let junk = (0..<Int.random(in: 64...4096, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            try DurableFile.replace(path, with: junk)
+            #expect(throws: FileError.self) { _ = try WriteAheadLog.open(path) }
+            #expect(try DurableFile.read(path, limit: 8192) == junk)
+        }
+    }
+
+    @Test func aLastRecordTheFileSystemPaddedWithZerosIsATornTail() throws {
+        let dir = scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/cs.wal"
+        let (log, _, _) = try WriteAheadLog.open(path)
+        for i in 0..<3 { try log.append([UInt8](repeating: UInt8(i + 1), count: 10)) }
+        try log.sync()
+        var bytes = try #require(try DurableFile.read(path, limit: 4096))
+        for i in (2 * 18 + 4)..<bytes.count { bytes[i] = 0 }  // the last record's checksum and payload zeroed
+        try DurableFile.replace(path, with: bytes)
+        let (_, back, cut) = try WriteAheadLog.open(path)
+        #expect(back.count == 2 && cut == 18)
+        // A flipped byte in the last record is damage, not a crash.
+        let (log2, _, _) = try WriteAheadLog.open(path)
+        try log2.appendDurably([7, 7, 7, 7, 7, 7, 7, 7, 7, 7])
+        var again = try #require(try DurableFile.read(path, limit: 4096))
+        again[again.count - 1] ^= 1
+        try DurableFile.replace(path, with: again)
+        #expect(throws: FileError.self) { _ = try WriteAheadLog.open(path) }
     }
 }

@@ -41,6 +41,7 @@ final class LMDBEnvironment: @unchecked Sendable {
     /// Opens (creating if needed) the environment in directory `path`.
     init(path: String, mapSize: Int) throws(StorageError) {
         let directory = try StoreDirectory.prepare(path)
+        try DataFileCheck.check(path + "/data.mdb", name: Self.displayName(path) + "/data.mdb")
         guard OpenDirectories.shared.claim(directory) else { throw .alreadyOpen(path: path) }
         var env: OpaquePointer?
         var rc = mdb_env_create(&env)
@@ -63,6 +64,12 @@ final class LMDBEnvironment: @unchecked Sendable {
         self.path = path
         self.directory = directory
         self.mapSize = info.me_mapsize
+    }
+
+    /// `path` as a message names it: "data" for a home's data directory (so "data/data.mdb"), else the whole path.
+    static func displayName(_ path: String) -> String {
+        let parts = path.split(separator: "/")
+        return parts.count >= 2 && parts.last == "data" ? parts.suffix(1).joined(separator: "/") : path
     }
 
     deinit {
@@ -148,10 +155,16 @@ final class LMDBEnvironment: @unchecked Sendable {
         return result
     }
 
+    /// Called before the map is remapped, which waits for every reader to
+    /// leave: long readers (read-only calls) use it to stop at once. Set once,
+    /// before the environment is shared.
+    nonisolated(unsafe) var beforeRemap: (@Sendable () -> Void)?
+
     /// Doubles the map. Called under `writeLock` with no write transaction.
     private func grow() throws(StorageError) {
         guard mapSize <= Self.maxMapSize / 2 else { throw .mapFull(mapSize: mapSize) }
         let newSize = mapSize * 2
+        beforeRemap?()
         try gate.exclusive { () throws(StorageError) in
             try lmdbCheck(mdb_env_set_mapsize(raw, newSize), "grow the map to \(newSize) bytes")
         }
