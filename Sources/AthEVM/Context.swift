@@ -81,6 +81,9 @@ public enum HaltReason: Sendable, Equatable, CustomStringConvertible {
     case staticStateChange, returnDataOutOfBounds, callDepthExceeded, insufficientBalance
     case createCollision, codeSizeLimit, invalidCodePrefix, initcodeSizeLimit, nonceOverflow
     case precompileFailure
+    /// Stopped from outside (a read-only call's time limit or cancellation,
+    /// `ExecutionInterrupt`); never happens in block execution.
+    case interrupted
 
     public var description: String {
         switch self {
@@ -99,6 +102,7 @@ public enum HaltReason: Sendable, Equatable, CustomStringConvertible {
         case .initcodeSizeLimit: return "max initcode size exceeded"
         case .nonceOverflow: return "nonce overflow"
         case .precompileFailure: return "precompile failed"
+        case .interrupted: return "execution interrupted"
         }
     }
 }

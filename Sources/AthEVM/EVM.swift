@@ -31,6 +31,7 @@ public struct EVM<H: Host, T: Tracer> {
     /// A call frame: value transfer, then a precompile or the code at
     /// `codeAddress`. Its changes are kept only on success.
     mutating func call(_ m: Message) -> ExecutionResult {
+        if host.isInterrupted { return ExecutionResult(status: .halt(.interrupted), gasLeft: 0, gasRefund: 0, output: []) }
         let checkpoint = host.checkpoint()
         let isPrecompile = PrecompileDispatch.isPrecompile(m.codeAddress)
         switch m.kind {
@@ -70,6 +71,7 @@ public struct EVM<H: Host, T: Tracer> {
     /// A create frame: bump the creator's nonce, derive the address, check
     /// for a collision, run the initcode and deposit the code it returns.
     mutating func create(_ m: Message) -> ExecutionResult {
+        if host.isInterrupted { return ExecutionResult(status: .halt(.interrupted), gasLeft: 0, gasRefund: 0, output: []) }
         let nonce = host.nonce(m.caller)
         guard nonce < .max else {  // EIP-2681
             return ExecutionResult(status: .halt(.nonceOverflow), gasLeft: 0, gasRefund: 0, output: [])

@@ -74,4 +74,11 @@ public protocol Host: AnyObject {
     func revert(to checkpoint: Int)
     /// Keeps the changes since `checkpoint` (an outer revert still undoes them).
     func commit(_ checkpoint: Int)
+
+    // MARK: Interruption
+
+    /// True once the execution must stop (see `ExecutionInterrupt`); the
+    /// interpreter halts with `HaltReason.interrupted`. Read at every jump:
+    /// keep it a plain field load.
+    var isInterrupted: Bool { get }
 }

@@ -130,8 +130,12 @@ struct Frame {
             case 0x53: try mstore8()
             case 0x54: try sload(evm.host)
             case 0x55: try sstore(evm.host)
-            case 0x56: try jump(&pc)
-            case 0x57: try jumpi(&pc)
+            case 0x56:
+                if evm.host.isInterrupted { throw .interrupted }
+                try jump(&pc)
+            case 0x57:
+                if evm.host.isInterrupted { throw .interrupted }
+                try jumpi(&pc)
             case 0x58: stack.push(UInt256(UInt64(pc &- 1)))
             case 0x59: stack.push(UInt256(UInt64(memory.size)))
             case 0x5a: stack.push(UInt256(UInt64(gas)))

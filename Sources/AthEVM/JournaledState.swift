@@ -14,6 +14,13 @@ public final class JournaledState: Host {
         var code: Code
         /// Only nonzero values are stored.
         var storage: [UInt256: UInt256]
+        /// Set for an account loaded from the backing: its slots are read
+        /// from the backing on first use. Such an account records every slot
+        /// it has read or written in `loadedSlots`.
+        var backed = false
+        var loadedSlots: Set<UInt256> = []
+        /// Whether the backing held storage for it when it was loaded.
+        var backedStorage = false
 
         init(balance: UInt256 = .zero, nonce: UInt64 = 0, code: Code = .empty, storage: [UInt256: UInt256] = [:]) {
             self.balance = balance; self.nonce = nonce; self.code = code; self.storage = storage
@@ -35,6 +42,20 @@ public final class JournaledState: Host {
     private var cachedAccount: Account?
     let codeCache = CodeCache()
     let blockHashes: (UInt64) -> Hash32
+
+    /// Where accounts not held here are loaded from (read-only calls run on
+    /// a store snapshot); nil when the state holds everything (blocks).
+    public var backing: (any StateBacking)? {
+        didSet { resolved.removeAll() }
+    }
+    /// Addresses already asked of the backing (found or not), so an account
+    /// deleted here is never loaded again.
+    private var resolved: Set<Address> = []
+    /// Stops a running execution (read-only calls only).
+    public var interrupt: ExecutionInterrupt? {
+        didSet { interruptible = interrupt != nil }
+    }
+    private var interruptible = false
 
     // Per transaction.
     var journal: [JournalEntry] = []
@@ -85,7 +106,7 @@ public final class JournaledState: Host {
     }
 
     /// The account's code bytes (empty if none).
-    public func code(_ address: Address) -> [UInt8] { accountsByAddress[address]?.code.bytes ?? [] }
+    public func code(_ address: Address) -> [UInt8] { existingAccount(address)?.code.bytes ?? [] }
 
     // MARK: Transactions
 
@@ -227,7 +248,8 @@ public final class JournaledState: Host {
     }
 
     public func hasStorage(_ address: Address) -> Bool {
-        existingAccount(address)?.storage.isEmpty == false
+        guard let acct = existingAccount(address) else { return false }
+        return !acct.storage.isEmpty || acct.backedStorage
     }
 
     public func createContract(_ address: Address) {
@@ -241,7 +263,18 @@ public final class JournaledState: Host {
     // MARK: Host: storage
 
     public func storage(_ address: Address, _ key: UInt256) -> UInt256 {
-        existingAccount(address)?.storage[key] ?? .zero
+        guard let acct = existingAccount(address) else { return .zero }
+        if let value = acct.storage[key] { return value }
+        if acct.backed { return loadSlot(acct, address, key) }
+        return .zero
+    }
+
+    /// Reads a slot of a backed account from the backing once.
+    private func loadSlot(_ acct: Account, _ address: Address, _ key: UInt256) -> UInt256 {
+        guard acct.loadedSlots.insert(key).inserted, let backing else { return .zero }
+        let value = backing.storage(address, key)
+        if !value.isZero { acct.storage[key] = value }
+        return value
     }
 
     public func originalStorage(_ address: Address, _ key: UInt256) -> UInt256 {
@@ -250,6 +283,7 @@ public final class JournaledState: Host {
 
     public func setStorage(_ address: Address, _ key: UInt256, _ value: UInt256) {
         let acct = account(creating: address)
+        if acct.backed && acct.storage[key] == nil { _ = loadSlot(acct, address, key) }
         // One hash lookup both reads the old value and writes the new one.
         let old = (value.isZero ? acct.storage.removeValue(forKey: key)
             : acct.storage.updateValue(value, forKey: key)) ?? .zero
@@ -311,14 +345,26 @@ public final class JournaledState: Host {
 
     public func blockHash(_ number: UInt64) -> Hash32 { blockHashes(number) }
 
+    @inline(__always) public var isInterrupted: Bool { interruptible && interrupt!.isTriggered }
+
     // MARK: Helpers
 
     /// The account, or `nil` if absent.
     @inline(__always) func existingAccount(_ address: Address) -> Account? {
         if let acct = cachedAccount, cachedAddress == address { return acct }
-        guard let acct = accountsByAddress[address] else { return nil }
+        guard let acct = accountsByAddress[address] ?? loadFromBacking(address) else { return nil }
         cachedAddress = address
         cachedAccount = acct
+        return acct
+    }
+
+    /// Loads an account from the backing the first time it is asked for.
+    private func loadFromBacking(_ address: Address) -> Account? {
+        guard let backing, resolved.insert(address).inserted, let found = backing.account(address) else { return nil }
+        let acct = Account(balance: found.balance, nonce: found.nonce, code: found.code)
+        acct.backed = true
+        acct.backedStorage = found.hasStorage
+        accountsByAddress[address] = acct
         return acct
     }
 

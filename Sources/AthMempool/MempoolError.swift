@@ -28,6 +28,9 @@ public enum MempoolError: Error, Equatable, Sendable, CustomStringConvertible {
     /// No room: the pool or the sender's slots are full and the transaction
     /// does not pay more than what could be evicted.
     case poolFull
+    /// The sender already has `limit` transactions pooled, however empty the
+    /// pool is otherwise (geth: "account limit exceeded").
+    case senderLimit(sender: Address, limit: Int)
     /// The encoded transaction is larger than `maxTransactionSize`.
     case oversized(size: Int, limit: Int)
     /// The fee cap is below the current base fee.
@@ -58,6 +61,8 @@ public enum MempoolError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidSender(let e): return "invalid sender: \(e)"
         case let .underpriced(tip, minTip): return "transaction underpriced: gas tip cap \(tip), minimum needed \(minTip)"
         case .poolFull: return "txpool is full"
+        case let .senderLimit(sender, limit):
+            return "account limit exceeded: \(sender) already has \(limit) transactions in the pool"
         case let .oversized(size, limit): return "oversized data: transaction size \(size), limit \(limit)"
         case let .feeCapBelowBaseFee(maxFee, baseFee):
             return "max fee per gas less than block base fee: maxFeePerGas: \(maxFee), baseFee: \(baseFee)"

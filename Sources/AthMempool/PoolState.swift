@@ -47,7 +47,7 @@ struct PoolState {
         if let old {
             guard canReplace(old, with: tx) else { throw .replacementUnderpriced }
         } else if queue.txs.count >= config.maxPerSender {
-            throw .poolFull
+            throw .senderLimit(sender: tx.sender, limit: config.maxPerSender)
         }
         try checkFunds(tx, queue: queue, replacing: found ? index : nil, balance: balance)
 

@@ -47,17 +47,24 @@ public final class Chain: @unchecked Sendable {
     let headState: Mutex<Header>
     let listeners = Mutex<[@Sendable (CommittedBlock) -> Void]>([])
     public let hooks: any SystemHooks
+    /// Read-only executions (eth_call, gas estimates, protocol views for
+    /// RPC) on store snapshots, off `queue`.
+    public let calls: ReadOnlyCalls
+    /// Where admitted transactions are journaled; set once at node start.
+    nonisolated(unsafe) public var journal: TransactionJournal?
 
     /// Opens the chain in `dataDirectory`, writing the genesis block if the
     /// store is empty; otherwise loads the latest state and checks that it
     /// matches the head block's state root and that the store belongs to
     /// this genesis.
     public init(dataDirectory: String, genesis: Genesis, mempool config: MempoolConfig? = nil,
-                hooks: any SystemHooks = ProtocolHooks(), progress: (String) -> Void = { _ in }) throws(ChainError) {
+                hooks: any SystemHooks = ProtocolHooks(), callLimits: CallLimits = CallLimits(),
+                progress: (String) -> Void = { _ in }) throws(ChainError) {
         self.genesis = genesis
         rules = genesis.rules
         self.hooks = hooks
         do { store = try ChainStore(directory: dataDirectory) } catch {
+            if case .corrupt(let what) = error { throw ChainError(what) }
             throw ChainError("cannot open the database in \(dataDirectory): \(error)")
         }
         let recent = RecentHashes()
@@ -111,6 +118,7 @@ public final class Chain: @unchecked Sendable {
         mc.chainID = genesis.chainID
         mc.blockGasLimit = genesis.gasLimit
         mempool = Mempool(config: mc)
+        calls = ReadOnlyCalls(store: store, rules: rules, limits: callLimits, blockHashes: { recent.hash(of: $0) })
     }
 
     static let genesisKey = "genesis"
@@ -127,6 +135,14 @@ public final class Chain: @unchecked Sendable {
     /// Calls `listener` after each committed block (on the chain queue; keep it short).
     public func onCommit(_ listener: @escaping @Sendable (CommittedBlock) -> Void) {
         listeners.withLock { $0.append(listener) }
+    }
+
+    /// Admits a raw transaction (RPC, gossip) against the head and journals it.
+    @discardableResult
+    public func admit(raw: [UInt8]) throws(MempoolError) -> (Hash32, AdmissionResult) {
+        let admitted = try mempool.admit(raw: raw, state: stateView, baseFee: nextBaseFee)
+        journal?.record(raw)
+        return admitted
     }
 
     /// The base fee the next block will charge.
@@ -266,9 +282,10 @@ public final class Chain: @unchecked Sendable {
 
     // MARK: Simulation (eth_call, eth_estimateGas)
 
-    /// Runs `tx` on the latest state as if in the next block, changing nothing.
+    /// Runs `tx` on the committed head as if in the next block, changing
+    /// nothing: on a store snapshot in the calling thread, off `queue`.
     public func simulate(_ tx: ExecutableTransaction) -> Result<TransactionOutcome, InvalidTransaction> {
-        queue.sync { simulateOnQueue(tx) }
+        calls.runHere { $0.execute(tx) } ?? queue.sync { simulateOnQueue(tx) }
     }
 
     /// `simulate` for callers already on `queue`.
@@ -289,18 +306,23 @@ public final class Chain: @unchecked Sendable {
         }
     }
 
-    /// Runs a read-only call to a protocol contract on the latest state; its
-    /// output, or nil when it fails.
+    /// Runs a read-only call to a protocol contract on the committed head
+    /// (a store snapshot, off `queue`); its output, or nil when it fails.
     func protocolView(_ contract: Address, _ input: [UInt8]) -> [UInt8]? {
-        queue.sync { protocolViewOnQueue(contract, input) }
+        guard case .success(let outcome) = simulate(Self.viewCall(contract, input)), outcome.status == .success else {
+            return nil
+        }
+        return outcome.output
+    }
+
+    static func viewCall(_ contract: Address, _ input: [UInt8]) -> ExecutableTransaction {
+        ExecutableTransaction(sender: .zero, to: contract, nonce: 0, gasLimit: 10_000_000, value: .zero, data: input,
+                              accessList: [], maxFeePerGas: .zero, maxPriorityFeePerGas: .zero)
     }
 
     /// `protocolView` for callers already on `queue`.
     func protocolViewOnQueue(_ contract: Address, _ input: [UInt8]) -> [UInt8]? {
-        let call = ExecutableTransaction(sender: .zero, to: contract, nonce: 0, gasLimit: 10_000_000,
-                                         value: .zero, data: input, accessList: [],
-                                         maxFeePerGas: .zero, maxPriorityFeePerGas: .zero)
-        guard case .success(let outcome) = simulateOnQueue(call), outcome.status == .success else { return nil }
+        guard case .success(let outcome) = simulateOnQueue(Self.viewCall(contract, input)), outcome.status == .success else { return nil }
         return outcome.output
     }
 

@@ -82,7 +82,7 @@ extension ConsensusDriver {
         for bytes in batch {
             guard seenTransactions.insert(Keccak256.hash(bytes)) else { continue }
             do {
-                try chain.mempool.admit(raw: bytes, state: chain.stateView, baseFee: chain.nextBaseFee)
+                try chain.admit(raw: bytes)
                 txGossip?.enqueue(bytes, from: peer)
             } catch {
                 switch error {

@@ -16,6 +16,12 @@ public struct ConsensusOptions: Sendable, Equatable {
     public var doubleSignForTesting = false
     /// Test only: append every vote this node sees to this file.
     public var recordVotesPath: String?
+    /// Cut the consensus log at its first damaged record instead of refusing
+    /// to start (`athd start --repair-wal`).
+    public var repairWAL = false
+    /// Sign although the sign-state file is missing while this home has
+    /// signed before (`athd start --allow-missing-sign-state`).
+    public var allowMissingSignState = false
 
     public init(config: ConsensusConfig) { self.config = config }
 }
@@ -98,12 +104,26 @@ public final class ConsensusDriver: @unchecked Sendable {
             throw NodeError("cannot read the validator's sign state: \(error)")
         }
         do {
-            let opened = try WriteAheadLog.open(home.dataDirectory + "/consensus.wal")
+            let opened = try WriteAheadLog.open(home.dataDirectory + "/consensus.wal", repair: options.repairWAL)
             wal = opened.log
             walRecords = opened.records
-            if opened.cutBytes > 0 { logger.warning("consensus log had a torn tail; cut \(opened.cutBytes) bytes") }
+            if opened.cutBytes > 0 {
+                logger.warning(options.repairWAL ? "consensus log repaired (--repair-wal): cut at its first damaged record"
+                                                 : "consensus log had a torn tail (a crash mid-write); cut it",
+                               metadata: ["bytes_cut": "\(opened.cutBytes)", "records_kept": "\(opened.records.count)"])
+            }
         } catch {
             throw NodeError("cannot open the consensus log: \(error)")
+        }
+        if signState.last == nil, let signed = Self.signedBefore(privateKey.publicKey, chain: chain, walRecords: walRecords) {
+            let path = home.dataDirectory + "/priv_validator_state"
+            guard options.allowMissingSignState else {
+                throw NodeError("the validator's sign state \(path) is missing, but this home has signed before (\(signed)); "
+                    + "a validator started from an old backup can sign twice at a height and be slashed. Restore the file; "
+                    + "if you are sure this key has signed nothing after that on any machine, start once with --allow-missing-sign-state")
+            }
+            logger.warning("sign state missing although this home has signed before; going on as --allow-missing-sign-state asks",
+                           metadata: ["path": "\(path)", "evidence": "\(signed)"])
         }
         let next: ValidatorSet
         if let stored = chain.storedValidatorSet(Chain.nextValidatorsKey) {
@@ -127,6 +147,33 @@ public final class ConsensusDriver: @unchecked Sendable {
             voteRecord = FileHandle(forWritingAtPath: path)
             _ = try? voteRecord?.seekToEnd()
         }
+    }
+
+    /// Where this validator's signatures show, when its sign state is gone:
+    /// a vote of its own in the consensus log, or its precommit in one of the
+    /// last 100 commits the chain holds. Nil when neither shows one. The
+    /// validator is found by its consensus key in the stored validator sets,
+    /// and then by the address those sets give it.
+    static func signedBefore(_ key: Ed25519PublicKey, chain: Chain, walRecords: [[UInt8]]) -> String? {
+        var addresses: Set<Address> = [Address(Keccak256.hash(key.bytes).bytes[12...])!]
+        for name in [Chain.headValidatorsKey, Chain.nextValidatorsKey] {
+            if let set = chain.storedValidatorSet(name), let i = set.index(of: key) { addresses.insert(set[i].address) }
+        }
+        for record in walRecords {
+            guard let (kind, payload) = ConsensusWire.decodeWALRecord(record), kind == 2,
+                  let vote = try? Vote.decode(payload), addresses.contains(vote.validatorAddress) else { continue }
+            return "the consensus log holds its \(vote.type) at height \(vote.height)"
+        }
+        let head = chain.head.number
+        var h = head
+        while h > 0 && head - h < 100 {
+            if let commit = chain.seenCommit(h) ?? chain.storedConsensusBlock(h + 1)?.block.lastCommit,
+               commit.signatures.contains(where: { addresses.contains($0.validatorAddress) }) {
+                return "its precommit is in the commit of block \(h)"
+            }
+            h -= 1
+        }
+        return nil
     }
 
     /// Starts consensus at the height after the head, replaying this

@@ -129,12 +129,12 @@ public final class EthAPI: RPCHandler, @unchecked Sendable {
             try p.require(count: 1...3)
             let tx = try callTransaction(p, estimate: false)
             try stateAtHead(p[1], 1)
-            return try await call(tx)
+            return try await call(tx, client: Self.client(context))
         case "eth_estimateGas":
             try p.require(count: 1...3)
             let tx = try callTransaction(p, estimate: true)
             try stateAtHead(p[1], 1)
-            return try await estimateGas(tx)
+            return try await estimateGas(tx, client: Self.client(context))
         case "eth_gasPrice": return RPCValue.quantity(chain.nextBaseFee &+ Self.suggestedTip)
         case "eth_maxPriorityFeePerGas": return RPCValue.quantity(Self.suggestedTip)
         case "eth_feeHistory":
@@ -206,7 +206,7 @@ public final class EthAPI: RPCHandler, @unchecked Sendable {
 
     func sendRaw(_ raw: [UInt8]) throws(RPCError) -> JSON {
         do {
-            let (hash, _) = try chain.mempool.admit(raw: raw, state: chain.stateView, baseFee: chain.nextBaseFee)
+            let (hash, _) = try chain.admit(raw: raw)
             onAdmitted(hash)
             return RPCValue.hash(hash)
         } catch {
@@ -434,10 +434,22 @@ public final class EthAPI: RPCHandler, @unchecked Sendable {
                                      accessList: accessList, maxFeePerGas: maxFee, maxPriorityFeePerGas: tip)
     }
 
-    func simulate(_ tx: ExecutableTransaction) async -> Result<TransactionOutcome, InvalidTransaction> {
-        let chain = self.chain
-        return await withCheckedContinuation { cont in
-            chain.queue.async { cont.resume(returning: chain.simulateOnQueue(tx)) }
+    /// Who a call counts against: the remote address, else the connection.
+    static func client(_ context: RPCRequestContext) -> String {
+        if let address = context.remoteAddress { return address }
+        return "\(context.transport.rawValue)#\(context.connectionID)"
+    }
+
+    /// Runs `body` on the read-only call pool; its limits become RPC errors
+    /// (-32000 for a timeout as geth, -32005 for a limit).
+    func onCallPool<T: Sendable>(client: String, _ body: @escaping @Sendable (ReadContext) -> T) async throws(RPCError) -> T {
+        switch await chain.calls.run(client: client, body) {
+        case .success(let value): return value
+        case .failure(let failure):
+            switch failure {
+            case .clientBusy, .overloaded: throw RPCError(code: -32005, message: failure.description)
+            default: throw RPCError(code: -32000, message: failure.description)
+            }
         }
     }
 
@@ -446,8 +458,8 @@ public final class EthAPI: RPCHandler, @unchecked Sendable {
         return RPCError(code: 3, message: message, data: RPCValue.data(output))
     }
 
-    func call(_ tx: ExecutableTransaction) async throws(RPCError) -> JSON {
-        switch await simulate(tx) {
+    func call(_ tx: ExecutableTransaction, client: String) async throws(RPCError) -> JSON {
+        switch try await onCallPool(client: client, { $0.execute(tx) }) {
         case .failure(let e): throw RPCError(code: -32000, message: e.description)
         case .success(let outcome):
             switch outcome.status {
@@ -458,43 +470,61 @@ public final class EthAPI: RPCHandler, @unchecked Sendable {
         }
     }
 
-    func estimateGas(_ base: ExecutableTransaction) async throws(RPCError) -> JSON {
+    /// What one gas estimate found, computed in one job on one snapshot.
+    enum Estimate: Sendable {
+        case gas(UInt64)
+        case invalid(InvalidTransaction)
+        case reverted([UInt8])
+        case halted(HaltReason, cap: UInt64)
+    }
+
+    func estimateGas(_ base: ExecutableTransaction, client: String) async throws(RPCError) -> JSON {
+        switch try await onCallPool(client: client, { Self.estimate(base, on: $0) }) {
+        case .gas(let gas): return RPCValue.quantity(gas)
+        case .invalid(let e): throw RPCError(code: -32000, message: e.description)
+        case .reverted(let output): throw Self.revertError(output)
+        case .halted(let reason, let cap):
+            if case .outOfGas = reason { throw RPCError(code: -32000, message: "gas required exceeds allowance (\(cap))") }
+            throw RPCError(code: -32000, message: reason.description)
+        }
+    }
+
+    /// The least gas limit with which `base` succeeds, by binary search
+    /// (trying the usual answer, gas used plus the 63/64 reserve, first).
+    static func estimate(_ base: ExecutableTransaction, on ctx: ReadContext) -> Estimate {
         var tx = base
         // The most the sender could pay for, when a fee is set.
-        if !tx.maxFeePerGas.isZero, let bal = chain.store.account(tx.sender)?.balance {
+        if !tx.maxFeePerGas.isZero {
+            let bal = ctx.balance(tx.sender)
             let available = bal > tx.value ? bal &- tx.value : .zero
             let allowance = available / tx.maxFeePerGas
             if allowance < UInt256(tx.gasLimit) { tx.gasLimit = allowance.low64 }
         }
         let cap = tx.gasLimit
-        func run(_ gas: UInt64) async -> Result<TransactionOutcome, InvalidTransaction> {
+        func succeeds(_ gas: UInt64) -> Bool {
             var t = tx
             t.gasLimit = gas
-            return await simulate(t)
+            if case .success(let o) = ctx.execute(t), o.status == .success { return true }
+            return false
         }
-        let first = await run(cap)
         let used: UInt64
-        switch first {
-        case .failure(let e): throw RPCError(code: -32000, message: e.description)
+        switch ctx.execute(tx) {
+        case .failure(let e): return .invalid(e)
         case .success(let o):
             switch o.status {
             case .success: used = o.gasUsed
-            case .revert: throw Self.revertError(o.output)
-            case .halt(let reason):
-                if case .outOfGas = reason { throw RPCError(code: -32000, message: "gas required exceeds allowance (\(cap))") }
-                throw RPCError(code: -32000, message: reason.description)
+            case .revert: return .reverted(o.output)
+            case .halt(let reason): return .halted(reason, cap: cap)
             }
         }
-        // Binary search for the least gas limit that succeeds; try the
-        // usual answer (gas used plus the 63/64 reserve) first.
         var lo = max(used, tx.intrinsicGas) - 1, hi = cap
         let guess = min(cap, (used + 3000) * 64 / 63)
-        if guess < hi, case .success(let o) = await run(guess), o.status == .success { hi = guess }
-        while hi - lo > 1 {
+        if guess < hi, succeeds(guess) { hi = guess }
+        while hi - lo > 1, !ctx.interrupted {
             let mid = lo + (hi - lo) / 2
-            if case .success(let o) = await run(mid), o.status == .success { hi = mid } else { lo = mid }
+            if succeeds(mid) { hi = mid } else { lo = mid }
         }
-        return RPCValue.quantity(hi)
+        return .gas(hi)
     }
 
     // MARK: eth_feeHistory

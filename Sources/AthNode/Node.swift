@@ -78,13 +78,18 @@ public final class Node: @unchecked Sendable {
         keyAddress = NodeHome.validatorAddress(key)
         validatorKey = key
         consensusKey = Hash32(key.publicKey.bytes)!
+        try options.home.checkChainData()
         do {
+            let c = options.config
+            let limits = CallLimits(workers: c.rpcCallWorkers > 0 ? c.rpcCallWorkers : CallLimits.defaultWorkers,
+                                    timeoutSeconds: Double(c.rpcCallTimeoutMs) / 1000, perClient: c.rpcCallsPerClient)
             chain = try Chain(dataDirectory: options.home.dataDirectory, genesis: genesis,
-                              hooks: ProtocolHooks(report: { logger.error("\($0)") }),
+                              hooks: ProtocolHooks(report: { logger.error("\($0)") }), callLimits: limits,
                               progress: { logger.info("\($0)") })
         } catch {
             throw NodeError(error.description)
         }
+        options.home.markChainData(genesisHash: chain.genesisHash)
     }
 
     /// The RPC port actually bound (useful when the config asks for port 0).
@@ -113,7 +118,23 @@ public final class Node: @unchecked Sendable {
         } else {
             logger.info("no oracle transmitter key: attestations are pooled and gossiped, reports left to other nodes")
         }
+        do {
+            let journal = try TransactionJournal(path: options.home.dataDirectory + "/txpool.journal")
+            let (kept, dropped) = journal.replay(into: chain)
+            chain.journal = journal
+            if kept + dropped > 0 {
+                logger.info("transaction journal replayed", metadata: ["kept": "\(kept)", "dropped": "\(dropped)"])
+            }
+        } catch {
+            logger.warning("transaction journal unusable; pooled transactions will not survive a restart",
+                           metadata: ["error": "\(error)"])
+        }
         chain.onCommit { [weak self] committed in
+            if let self, let journal = self.chain.journal {
+                let pool = self.chain.mempool
+                // Off the chain's queue: a rotation writes the whole pool.
+                DispatchQueue.global(qos: .utility).async { journal.rotateIfLarge(pool) }
+            }
             self?.announce(committed)
             self?.oracle.blockCommitted(committed.block.number)
         }
@@ -162,6 +183,7 @@ public final class Node: @unchecked Sendable {
         await peers?.stop()
         await server?.stop()
         await metricsServer?.stop()
+        if let journal = chain.journal { journal.rotate(chain.mempool) }
         logger.info("stopped", metadata: ["height": "\(chain.head.number)"])
     }
 

@@ -19,6 +19,10 @@ public struct NodeHome: Sendable {
     public var genesisPath: String { configDirectory + "/genesis.json" }
     public var nodeKeyPath: String { configDirectory + "/node_key.json" }
     public var validatorKeyPath: String { configDirectory + "/validator_key.json" }
+    /// Written once the node has created its chain store: from then on a
+    /// missing or empty data file is damage, never a fresh start.
+    public var chainMarkerPath: String { configDirectory + "/chain_created" }
+    public var dataFilePath: String { dataDirectory + "/data.mdb" }
 
     public init(root: String) { self.root = root }
 
@@ -51,6 +55,31 @@ public struct NodeHome: Sendable {
         try write(keyFile(Ed25519PrivateKey.generate(), kind: "node"), to: home.nodeKeyPath, mode: 0o600)
         try write(keyFile(validatorKey ?? Ed25519PrivateKey.generate(), kind: "validator"), to: home.validatorKeyPath, mode: 0o600)
         return home
+    }
+
+    /// Refuses a home whose chain store is gone (data/data.mdb missing or
+    /// empty) although it has held a chain: starting again at genesis would
+    /// silently drop every block it had.
+    public func checkChainData() throws(NodeError) {
+        let fm = FileManager.default
+        guard fm.fileExists(atPath: chainMarkerPath) else { return }
+        let size = (try? fm.attributesOfItem(atPath: dataFilePath)[.size] as? NSNumber)?.intValue
+        let what: String
+        switch size {
+        case nil: what = "is missing"
+        case 0?: what = "is empty"
+        default: return
+        }
+        throw NodeError("data/data.mdb \(what) but this home has held a chain (\(chainMarkerPath) exists): "
+            + "restore data/ from a backup or `athd import` an export; to start again at genesis on purpose, "
+            + "delete \(chainMarkerPath)")
+    }
+
+    /// Records that this home holds a chain (see `checkChainData`).
+    public func markChainData(genesisHash: Hash32) {
+        guard !FileManager.default.fileExists(atPath: chainMarkerPath) else { return }
+        let text = "genesis \(genesisHash)\n"
+        try? DurableFile.replace(chainMarkerPath, with: Array(text.utf8), mode: 0o644)
     }
 
     public func loadGenesis() throws(NodeError) -> Genesis {
@@ -128,6 +157,12 @@ public struct NodeConfig: Sendable, Equatable {
     public var rpcHeaderTimeoutSeconds = 10
     /// MiB queued for a WebSocket client that does not read before it is disconnected.
     public var rpcWebSocketQueueMiB = 16
+    /// Wall-clock limit of one eth_call or eth_estimateGas, in milliseconds.
+    public var rpcCallTimeoutMs = 5000
+    /// Threads running read-only calls; 0 picks half the cores, at least 2.
+    public var rpcCallWorkers = 0
+    /// Read-only calls one client address may have in progress at once.
+    public var rpcCallsPerClient = 8
     public var metricsAddress = "127.0.0.1"
     public var metricsPort = 9615
     public var p2pAddress = "0.0.0.0"
@@ -167,6 +202,11 @@ public struct NodeConfig: Sendable, Equatable {
         max_connections_per_ip = \(rpcMaxConnectionsPerIP)
         header_timeout_s = \(rpcHeaderTimeoutSeconds)
         ws_queue_mib = \(rpcWebSocketQueueMiB)
+        # eth_call and eth_estimateGas: wall-clock limit (ms), worker threads
+        # (0 = half the cores, at least 2), calls in progress per client address.
+        call_timeout_ms = \(rpcCallTimeoutMs)
+        call_workers = \(rpcCallWorkers)
+        calls_per_client = \(rpcCallsPerClient)
 
         [metrics]
         # Prometheus metrics at http://address:port/metrics
@@ -238,6 +278,9 @@ public struct NodeConfig: Sendable, Equatable {
             case ("rpc", "max_connections_per_ip"): rpcMaxConnectionsPerIP = try int(1...1_000_000)
             case ("rpc", "header_timeout_s"): rpcHeaderTimeoutSeconds = try int(1...3600)
             case ("rpc", "ws_queue_mib"): rpcWebSocketQueueMiB = try int(1...4096)
+            case ("rpc", "call_timeout_ms"): rpcCallTimeoutMs = try int(1...600_000)
+            case ("rpc", "call_workers"): rpcCallWorkers = try int(0...256)
+            case ("rpc", "calls_per_client"): rpcCallsPerClient = try int(1...100_000)
             case ("metrics", "address"): metricsAddress = try str()
             case ("metrics", "port"): metricsPort = try int(0...65535)
             case ("p2p", "address"): p2pAddress = try str()

@@ -49,9 +49,22 @@ struct RunOptions: ParsableArguments {
     var rpcHeaderTimeoutSeconds: Int?
     @Option(help: "MiB queued for a WebSocket client that does not read before it is disconnected (default 16).")
     var rpcWsQueueMib: Int?
+    @Option(help: "Wall-clock limit of one eth_call or eth_estimateGas: 5s, 500ms, or seconds (default 5s).")
+    var rpcCallTimeout: String?
+    @Option(help: "eth_call and eth_estimateGas calls one client address may have in progress (default 8).")
+    var rpcCallsPerClient: Int?
     @Option(help: "Prometheus metrics port; 0 picks a free one.") var metricsPort: Int?
     @Option(help: "Log format: text or json.") var logFormat: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String?
+
+    /// "5s", "500ms" or plain seconds ("2.5") as milliseconds.
+    static func milliseconds(_ text: String) -> Int? {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        if t.hasSuffix("ms") { return Int(t.dropLast(2)) }
+        let number = t.hasSuffix("s") ? String(t.dropLast()) : t
+        guard let seconds = Double(number), seconds.isFinite, seconds >= 0, seconds <= 600 else { return nil }
+        return Int((seconds * 1000).rounded())
+    }
 
     func apply(to config: inout NodeConfig) throws {
         if let rpcPort { guard (0...65535).contains(rpcPort) else { throw ValidationError("--rpc-port must lie in 0...65535") }; config.rpcPort = rpcPort }
@@ -71,6 +84,16 @@ struct RunOptions: ParsableArguments {
         if let rpcWsQueueMib {
             guard (1...4096).contains(rpcWsQueueMib) else { throw ValidationError("--rpc-ws-queue-mib must lie in 1...4096") }
             config.rpcWebSocketQueueMiB = rpcWsQueueMib
+        }
+        if let rpcCallTimeout {
+            guard let ms = Self.milliseconds(rpcCallTimeout), (1...600_000).contains(ms) else {
+                throw ValidationError("--rpc-call-timeout must be a duration from 1ms to 600s, like 5s or 500ms")
+            }
+            config.rpcCallTimeoutMs = ms
+        }
+        if let rpcCallsPerClient {
+            guard (1...100_000).contains(rpcCallsPerClient) else { throw ValidationError("--rpc-calls-per-client must lie in 1...100000") }
+            config.rpcCallsPerClient = rpcCallsPerClient
         }
         if let metricsPort { guard (0...65535).contains(metricsPort) else { throw ValidationError("--metrics-port must lie in 0...65535") }; config.metricsPort = metricsPort }
         if let logFormat {
@@ -182,6 +205,10 @@ extension Athd {
         var transmitterKeyFile: String?
         @Flag(help: .hidden) var doubleSignForTesting = false
         @Option(help: .hidden) var recordVotes: String?
+        @Flag(help: "Cut the consensus log (data/consensus.wal) at its first damaged record instead of refusing to start.")
+        var repairWal = false
+        @Flag(help: "Sign although data/priv_validator_state is missing while this home has signed before (only if no newer signature exists anywhere).")
+        var allowMissingSignState = false
         @OptionGroup var run: RunOptions
 
         func run() async throws {
@@ -216,6 +243,8 @@ extension Athd {
             var options = ConsensusOptions(config: cc)
             options.doubleSignForTesting = doubleSignForTesting
             options.recordVotesPath = recordVotes
+            options.repairWAL = repairWal
+            options.allowMissingSignState = allowMissingSignState
             let keyPath = transmitterKeyFile ?? (h.root as NSString).appendingPathComponent("config/transmitter_key")
             var transmitter: Secp256k1PrivateKey?
             if transmitterKeyFile != nil || FileManager.default.fileExists(atPath: keyPath) {

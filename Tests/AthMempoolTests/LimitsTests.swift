@@ -78,8 +78,11 @@ import Testing
     @Test func perSenderSlotsAreLimited() throws {
         let pool = Mempool(config: config(maxPerSender: 4))
         for n in [0, 1, 2, 9] as [UInt64] { try pool.admit(transfer(a, nonce: n, tip: 1, fee: 100)) }
-        #expect(pool.refusal(transfer(a, nonce: 3, tip: 1, fee: 100)) == .poolFull)
-        #expect(pool.refusal(transfer(a, nonce: 4, tip: 1, fee: 100)) == .poolFull)
+        // Refused as the sender's limit, not as a full pool (the pool holds 4 of 8,192).
+        let limit = MempoolError.senderLimit(sender: a.address, limit: 4)
+        #expect(pool.refusal(transfer(a, nonce: 3, tip: 1, fee: 100)) == limit)
+        #expect(pool.refusal(transfer(a, nonce: 4, tip: 1, fee: 100)) == limit)
+        #expect(limit.description == "account limit exceeded: \(a.address) already has 4 transactions in the pool")
         // A replacement needs no new slot; other senders are unaffected.
         #expect(try pool.admit(transfer(a, nonce: 9, tip: 2, fee: 200)) == .replaced(transfer(a, nonce: 9, tip: 1, fee: 100).hash, pending: false))
         #expect(try pool.admit(transfer(b, nonce: 0, tip: 1, fee: 100)) == .pending)
