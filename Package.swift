@@ -134,3 +134,27 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer targets (`make fuzz`), one per decoder of remote bytes, under
+// Fuzz/. Declared only when ATH_FUZZ is set: they build only with
+// `-sanitize=fuzzer` (libFuzzer supplies `main`).
+if Context.environment["ATH_FUZZ"] != nil {
+    let fuzzTargets: [(name: String, path: String, dependencies: [Target.Dependency])] = [
+        ("fuzz-rlp", "Fuzz/RLP", ["AthPrimitives"]),
+        ("fuzz-transaction", "Fuzz/Transaction", ["AthPrimitives", "AthTypes"]),
+        ("fuzz-block", "Fuzz/Block", ["AthPrimitives", "AthTypes"]),
+        ("fuzz-consensus", "Fuzz/Consensus", ["AthPrimitives", "AthConsensus"]),
+        ("fuzz-p2p", "Fuzz/P2P", ["AthPrimitives", "AthCrypto", "AthP2P"]),
+        ("fuzz-attestation", "Fuzz/Attestation", ["AthPrimitives", "AthOracle"]),
+        ("fuzz-gemm-spec", "Fuzz/GemmSpec", ["AthPrimitives", "AthTypes"]),
+        ("fuzz-jsonrpc", "Fuzz/JSONRPC", ["AthPrimitives", "AthRPC"]),
+        ("fuzz-genesis", "Fuzz/Genesis", ["AthPrimitives", "AthTypes"]),
+        ("fuzz-node-wire", "Fuzz/NodeWire", ["AthPrimitives", "AthNode"]),
+    ]
+    package.targets.append(.target(name: "FuzzDriver", path: "Fuzz/Driver"))
+    for t in fuzzTargets {
+        package.targets.append(.executableTarget(name: t.name, dependencies: t.dependencies + ["FuzzDriver"], path: t.path,
+                                                 swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
+        package.products.append(.executable(name: t.name, targets: [t.name]))
+    }
+}

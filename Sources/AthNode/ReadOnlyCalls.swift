@@ -187,8 +187,9 @@ public final class ReadOnlyCalls: @unchecked Sendable {
         // The thread id, from /proc/thread-self -> "PID/task/TID".
         var buffer = [CChar](repeating: 0, count: 64)
         let n = readlink("/proc/thread-self", &buffer, buffer.count - 1)
-        guard n > 0, let text = String(validatingCString: buffer), let tid = text.split(separator: "/").last,
-              let id = Int32(tid) else { return }
+        guard n > 0 else { return }
+        let text = String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard let tid = text.split(separator: "/").last, let id = Int32(tid) else { return }
         _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(id), 10)
         #endif
     }

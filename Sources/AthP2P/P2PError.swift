@@ -12,6 +12,8 @@ public enum P2PError: Error, Equatable, Sendable, CustomStringConvertible {
     case lowOrderEphemeralKey
     /// The peer sent our own ephemeral key back (a reflection attack).
     case reflectedEphemeralKey
+    /// The hello is not exactly magic, version and a 32-byte key.
+    case malformedHello(got: Int, expected: Int)
     /// The authentication message is not a 32-byte key followed by a 64-byte signature.
     case malformedAuthMessage(got: Int, expected: Int)
     /// The peer's signature over the handshake transcript does not verify.
@@ -76,6 +78,8 @@ public enum P2PError: Error, Equatable, Sendable, CustomStringConvertible {
             return "peer sent a low-order ephemeral X25519 key (shared secret would be zero)"
         case .reflectedEphemeralKey:
             return "peer sent back our own ephemeral key"
+        case .malformedHello(let got, let expected):
+            return "peer hello is \(got) bytes long, expected \(expected)"
         case .malformedAuthMessage(let got, let expected):
             return "peer authentication message is \(got) bytes long, expected \(expected)"
         case .invalidSignature(let nodeID):

@@ -35,9 +35,10 @@ public enum Hello {
             + ephemeralPublicKey
     }
 
-    /// The peer's ephemeral public key from exactly `byteCount` bytes.
+    /// The peer's ephemeral public key from exactly `byteCount` bytes (the
+    /// connection reads exactly that many; any other count is refused).
     public static func decode(_ bytes: [UInt8]) throws(P2PError) -> [UInt8] {
-        precondition(bytes.count == byteCount, "Hello.decode: caller must pass exactly \(byteCount) bytes")
+        guard bytes.count == byteCount else { throw .malformedHello(got: bytes.count, expected: byteCount) }
         guard Array(bytes[0..<4]) == magic else { throw .wrongMagic(got: Array(bytes[0..<4])) }
         let version = bytes[4..<8].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
         guard version == Self.version else { throw .unsupportedVersion(got: version, expected: Self.version) }
