@@ -290,15 +290,7 @@ public final class Chain: @unchecked Sendable {
 
     /// `simulate` for callers already on `queue`.
     func simulateOnQueue(_ tx: ExecutableTransaction) -> Result<TransactionOutcome, InvalidTransaction> {
-        let parent = head
-        var env = BlockEnvironment.child(of: parent, rules: rules, timestamp: parent.timestamp,
-                                         coinbase: parent.coinbase, proposer: parent.proposer)
-        env.gasLimit = max(env.gasLimit, tx.gasLimit)
-        // Calls without a fee run with a zero base fee, as in geth.
-        let baseFee = tx.maxFeePerGas.isZero ? UInt256.zero : env.baseFee
-        let context = BlockContext(coinbase: env.coinbase, number: env.number, timestamp: env.timestamp,
-                                   gasLimit: env.gasLimit, baseFee: baseFee, prevRandao: env.prevRandao,
-                                   chainID: UInt256(rules.chainID))
+        let context = ReadContext.callBlock(after: head, rules: rules, for: tx)
         do {
             return .success(try TransactionExecutor.execute(tx, state: world.state, block: context, simulate: true))
         } catch {

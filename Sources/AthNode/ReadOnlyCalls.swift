@@ -87,14 +87,7 @@ public final class ReadContext {
 
     /// Runs `tx` as if in the block after the head, changing nothing.
     public func execute(_ tx: ExecutableTransaction) -> Result<TransactionOutcome, InvalidTransaction> {
-        var env = BlockEnvironment.child(of: head, rules: rules, timestamp: head.timestamp,
-                                         coinbase: head.coinbase, proposer: head.proposer)
-        env.gasLimit = max(env.gasLimit, tx.gasLimit)
-        // Calls without a fee run with a zero base fee, as in geth.
-        let baseFee = tx.maxFeePerGas.isZero ? UInt256.zero : env.baseFee
-        let context = BlockContext(coinbase: env.coinbase, number: env.number, timestamp: env.timestamp,
-                                   gasLimit: env.gasLimit, baseFee: baseFee, prevRandao: env.prevRandao,
-                                   chainID: UInt256(rules.chainID))
+        let context = Self.callBlock(after: head, rules: rules, for: tx)
         let state = JournaledState(blockHashes: blockHashes)
         state.backing = backing
         state.interrupt = interrupt
@@ -103,6 +96,19 @@ public final class ReadContext {
         } catch {
             return .failure(error)
         }
+    }
+
+    /// The block a read-only call of `tx` runs in: the one after `head`,
+    /// with room for the call's gas, and a zero base fee when the call sets
+    /// no fee (as in geth).
+    static func callBlock(after head: Header, rules: ChainRules, for tx: ExecutableTransaction) -> BlockContext {
+        var env = BlockEnvironment.child(of: head, rules: rules, timestamp: head.timestamp,
+                                         coinbase: head.coinbase, proposer: head.proposer)
+        env.gasLimit = max(env.gasLimit, tx.gasLimit)
+        let baseFee = tx.maxFeePerGas.isZero ? UInt256.zero : env.baseFee
+        return BlockContext(coinbase: env.coinbase, number: env.number, timestamp: env.timestamp,
+                            gasLimit: env.gasLimit, baseFee: baseFee, prevRandao: env.prevRandao,
+                            chainID: UInt256(rules.chainID))
     }
 
     /// Whether the interrupt stopped (or will stop) the job.

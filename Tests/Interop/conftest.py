@@ -65,3 +65,11 @@ def accounts():
     """The dev chain's ten prefunded accounts (eth-account LocalAccounts)."""
     from athnode import dev_keys
     return dev_keys(10)
+
+
+@pytest.fixture
+def make_net(athd_bin, tmp_path):
+    """Makes `athd testnet` networks in tmp_path (athnet.networks), every node stopped at the end."""
+    from athnet import networks
+    with networks(athd_bin, tmp_path) as make:
+        yield make

@@ -10,9 +10,7 @@ import threading
 import time
 import urllib.request
 
-import pytest
 
-from athnet import networks
 from athnode import DevNode
 
 P = 21888242871839275222246405745257275088696311157297823662689037894645226208583
@@ -133,12 +131,6 @@ def test_a_call_past_its_timeout_gets_a_clear_error(athd_bin, tmp_path):
         assert post(n.url, "eth_call", [small, "latest"])["result"] == TRUE_WORD
     finally:
         assert n.stop() == 0, n.read_log()[-3000:]
-
-
-@pytest.fixture
-def make_net(athd_bin, tmp_path):
-    with networks(athd_bin, tmp_path) as make:
-        yield make
 
 
 def test_pairing_load_on_two_validators_does_not_stop_a_testnet(make_net):

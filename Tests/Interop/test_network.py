@@ -3,15 +3,8 @@
 late full node, and transaction gossip."""
 import time
 
-import pytest
 
-from athnet import base_fee, dev_accounts, networks, transfer
-
-
-@pytest.fixture
-def make_net(athd_bin, tmp_path):
-    with networks(athd_bin, tmp_path) as make:
-        yield make
+from athnet import base_fee, dev_accounts, transfer
 
 
 def test_four_validators_finalize_200_blocks_identically(make_net):

@@ -5,17 +5,10 @@ import random
 import threading
 import time
 
-import pytest
 
-from athnet import ATH, SLASHING, STAKING, Partition, RPCError, base_fee, contract_call, dev_accounts, networks, transfer
+from athnet import ATH, SLASHING, STAKING, Partition, RPCError, base_fee, contract_call, dev_accounts, transfer
 
 SINK = "0x000000000000000000000000000000000000dEaD"
-
-
-@pytest.fixture
-def make_net(athd_bin, tmp_path):
-    with networks(athd_bin, tmp_path) as make:
-        yield make
 
 
 def staking_validator(node, account):

@@ -10,7 +10,7 @@ import time
 import pytest
 from Crypto.Hash import keccak
 
-from athnet import dev_accounts, networks, rpc_call, transfer
+from athnet import dev_accounts, rpc_call, transfer
 from athnode import CHAIN_ID as DEV_CHAIN_ID, DevNode
 
 SINK = "0x000000000000000000000000000000000000dEaD"
@@ -66,12 +66,6 @@ def test_an_emptied_or_deleted_data_file_is_not_a_new_chain(athd_bin, dev_home):
 
 def wal_record(payload):
     return len(payload).to_bytes(4, "big") + keccak.new(digest_bits=256, data=payload).digest()[:4] + payload
-
-
-@pytest.fixture
-def make_net(athd_bin, tmp_path):
-    with networks(athd_bin, tmp_path) as make:
-        yield make
 
 
 def test_consensus_log_damage_and_a_missing_sign_state_are_refused(make_net):
