@@ -64,16 +64,24 @@ public final class TransactionJournal: @unchecked Sendable {
         rotate(pool)
     }
 
-    /// Rewrites the journal with exactly the pool's transactions, durably.
+    /// Rewrites the journal with exactly the pool's transactions, durably
+    /// and atomically: the new journal is written beside the old one, synced,
+    /// and renamed over it, so a crash mid-rotation leaves one or the other.
     public func rotate(_ pool: Mempool) {
         log.withLock { log in
             let all = pool.pendingTransactions() + pool.queuedTransactions()
+            let next = path + ".new"
             do {
-                try log.reset()
-                for tx in all { try log.append(tx.signed.encoded) }
-                try log.sync()
+                unlink(next)
+                let fresh = try WriteAheadLog.open(next, repair: true).log
+                for tx in all { try fresh.append(tx.signed.encoded) }
+                try fresh.sync()
+                guard rename(next, path) == 0 else { throw FileError(path: path, reason: "cannot replace the transaction journal") }
+                try DurableFile.syncDirectory(of: path)
+                log = fresh  // its descriptor now names the journal; appends go on there
             } catch {
-                // A journal that cannot be written loses nothing committed; the next rotation tries again.
+                // The old journal stays in place and keeps taking appends; the next rotation tries again.
+                unlink(next)
             }
             unsynced.store(0, ordering: .relaxed)
         }

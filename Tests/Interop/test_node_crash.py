@@ -2,6 +2,8 @@
 
 SIGKILL at random moments under a steady transaction load, 20 times: every
 transaction whose receipt the client saw is still there after the restart,
+every accepted transaction not yet mined is mined after it (the pool's
+journal),
 the height never goes back, and the node reopens (it checks the state root
 of its head block before serving). Then every block is exported and
 re-executed by a second node process, which checks all roots at every height.
@@ -35,7 +37,8 @@ def test_sigkill_under_load_loses_nothing_committed(athd_bin, tmp_path):
     value = 1
     try:
         for round_ in range(20):
-            nonces = {a.address: int(rpc(node.url, "eth_getTransactionCount", a.address, "latest"), 16) for a in senders}
+            # "pending": the pool's transactions, replayed from its journal after a restart, count too
+            nonces = {a.address: int(rpc(node.url, "eth_getTransactionCount", a.address, "pending"), 16) for a in senders}
             base = int(rpc(node.url, "eth_getBlockByNumber", "latest", False)["baseFeePerGas"], 16)
             deadline = time.time() + rng.uniform(0.3, 1.2)
             while time.time() < deadline:
@@ -58,7 +61,8 @@ def test_sigkill_under_load_loses_nothing_committed(athd_bin, tmp_path):
                 max_height = max(max_height, int(rpc(node.url, "eth_blockNumber"), 16))
                 time.sleep(0.02)
             node.kill()
-            waiting = []  # the mempool is not persisted: unmined transactions may be gone
+            # every accepted transaction is journaled before its hash is returned: those not yet
+            # mined stay in `waiting` and must still be mined after the restart
             node = DevNode(athd_bin, home, ["--block-time-ms", "100"]).start()
             height = int(rpc(node.url, "eth_blockNumber"), 16)
             assert height >= max_height, f"round {round_}: height went back from {max_height} to {height}"
@@ -67,6 +71,11 @@ def test_sigkill_under_load_loses_nothing_committed(athd_bin, tmp_path):
                 assert r is not None, f"round {round_}: receipt of {h} lost"
                 assert (r["blockNumber"], r["blockHash"]) == (number, block_hash)
         assert len(seen) > 100, f"only {len(seen)} receipts seen: the load did not run"
+        deadline = time.time() + 30
+        while waiting and time.time() < deadline:
+            waiting = [h for h in waiting if rpc(node.url, "eth_getTransactionReceipt", h) is None]
+            time.sleep(0.2)
+        assert not waiting, f"{len(waiting)} accepted transactions were lost across the SIGKILLs: {waiting[:3]}"
     finally:
         assert node.stop() == 0
 

@@ -273,8 +273,12 @@ def test_one_address_cannot_lock_others_out(node):
     print(f"\n4,200 sockets connected in {connected_in:.1f} s: {refused} refused on accept, "
           f"{timed_out} answered 408 after {HEADER_TIMEOUT_S} s, {len(pending)} left open")
     assert not pending, f"{len(pending)} half-open sockets outlived the header timeout"
-    assert timed_out <= PER_IP - 1   # the earlier client holds one of 127.0.0.1's slots
-    assert refused >= 4200 - (PER_IP - 1)
+    # The earlier client holds one of 127.0.0.1's slots. An accepted socket frees its slot when
+    # it is answered 408, so a flood that takes longer than the header timeout to connect (a
+    # loaded machine) gets one more set of slots per timeout that passed meanwhile, never more.
+    waves = 1 + int(connected_in // HEADER_TIMEOUT_S)
+    assert timed_out <= (PER_IP - 1) * waves, (timed_out, waves)
+    assert refused == 4200 - timed_out
 
     # After the half-open sockets are gone a new client from 127.0.0.1 connects and is served.
     assert "result" in rpc(node, "eth_blockNumber")
