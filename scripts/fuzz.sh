@@ -19,6 +19,7 @@ export ATH_FUZZ=1
 # fuzzer build without coverage finds nothing).
 FLAGS=(-c "$CONFIG" --scratch-path "$SCRATCH" -Xswiftc -sanitize=fuzzer,address -Xswiftc -enable-testing)
 
+mkdir -p "$SCRATCH"
 for t in $TARGETS; do
   echo "fuzz: building $t"
   swift build "${FLAGS[@]}" --product "$t" >"$SCRATCH/build-$t.log" 2>&1 || { tail -40 "$SCRATCH/build-$t.log"; exit 1; }
