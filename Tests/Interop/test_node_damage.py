@@ -140,3 +140,31 @@ def test_accepted_transactions_survive_a_sigkill(athd_bin, tmp_path):
         assert "transaction journal replayed" in n.read_log()
     finally:
         assert n.stop() == 0
+
+
+def test_a_damaged_transaction_journal_is_cut_and_never_stops_the_node(athd_bin, tmp_path):
+    """A journal with garbage after its records (a hostile or corrupted file): the node starts,
+    keeps the intact transactions (checked again like any other) and drops the rest."""
+    home = str(tmp_path / "home")
+    n = DevNode(athd_bin, home, ["--block-time-ms", "3600000"]).start()
+    sender = dev_accounts(6)[5]
+    fee = int(rpc(n, "eth_getBlockByNumber", "latest", False)["baseFeePerGas"], 16)
+    kept = rpc(n, "eth_sendRawTransaction", transfer(sender, 0, SINK, 5, fee, DEV_CHAIN_ID))
+    n.kill()
+    journal = os.path.join(home, "data", "txpool.journal")
+    intact = open(journal, "rb").read()
+    assert len(intact) > 8
+    # a forged record that claims 2^32-1 bytes, then random bytes
+    with open(journal, "ab") as f:
+        f.write(b"\xff\xff\xff\xff" + os.urandom(4000))
+    n = DevNode(athd_bin, home, ["--block-time-ms", "200"]).start()
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline and rpc(n, "eth_getTransactionReceipt", kept) is None:
+            time.sleep(0.2)
+        assert rpc(n, "eth_getTransactionReceipt", kept)["status"] == "0x1"
+        assert "transaction journal replayed" in n.read_log()
+    finally:
+        assert n.stop() == 0
+    # rewritten with what the pool kept: the garbage is gone
+    assert os.path.getsize(journal) < len(intact) + 100
