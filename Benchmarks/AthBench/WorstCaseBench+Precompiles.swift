@@ -1,8 +1,10 @@
 import AthCrypto
 import AthEVM
 import AthPrimitives
+import AthTypes
 
-// The precompile cases: a STATICCALL with all the gas left to 0x01–0x0a on
+// The precompile cases: a STATICCALL with all the gas left to 0x01–0x0a (and
+// this chain's 0xa01–0xa02) on
 // input copied from the call data, in a loop; a failed call jumps to INVALID,
 // and the last call's output is returned and checked.
 extension WorstCase {
@@ -40,6 +42,7 @@ extension WorstCase {
         }
         cases += bn254Cases()
         cases.append(pointEvaluationCase())
+        cases += gemmEntryCases() + ed25519Cases()
         return cases
     }
 
@@ -145,5 +148,46 @@ extension WorstCase {
         }, bodyGas: 50_140, unroll: 1)
         c.calldata = bytes(192, seed: 10)
         return c
+    }
+
+    /// GEMM_I8_ENTRY (0xa01) at its costliest shapes per gas: n ≥ 64 makes
+    /// every byte of B's column a keystream block of its own; n < 64 packs
+    /// them; the smallest entry is mostly the base price.
+    static func gemmEntryCases() -> [WorstCase] {
+        let seed = Keccak256.hash(Array("worstcase gemm".utf8))
+        let shapes: [(m: Int, n: Int, k: Int, i: Int, j: Int)] = [
+            (16_384, 16_384, 16_384, 16_383, 16_383), (16_384, 64, 16_384, 9_999, 63), (16_384, 1, 16_384, 7, 0),
+            (64, 64, 64, 63, 63), (2, 1_000, 65, 1, 999), (1, 1, 1, 0, 0),
+        ]
+        return shapes.map { s in
+            var input = seed.bytes
+            for v in [s.m, s.n, s.k, s.i, s.j] { input += UInt256(UInt64(v)).bigEndianBytes }
+            // docs/gemm-i8.md: 1,000 + 60 per ChaCha20 block read.
+            let rowStart = s.i * s.k
+            let blocksA = (rowStart + s.k - 1) / 64 - rowStart / 64 + 1
+            let blocksB = s.n >= 64 ? s.k : ((s.k - 1) * s.n + s.j) / 64 - s.j / 64 + 1
+            let gas = 1_000 + 60 * (blocksA + blocksB)
+            // A call gets 63/64 of the gas left (EIP-150): loop only while that covers the price.
+            return precompileCase("GEMM_I8_ENTRY m=\(s.m) n=\(s.n) k=\(s.k)", 0xa01, input: input, outputSize: 32,
+                                  gas: gas + gas / 63 + 1) { out, _ in
+                guard s.m * s.n * s.k <= 1 << 20 else { return nil }
+                let c = try! GemmSpec(m: s.m, n: s.n, k: s.k, seed: seed, rounds: 1).referenceProduct()
+                let v = Int64(c[s.i * s.n + s.j])
+                let word = v < 0 ? UInt256.zero &- UInt256(UInt64(-v)) : UInt256(UInt64(v))  // int256
+                return out == word.bigEndianBytes ? nil : "wrong entry"
+            }
+        }
+    }
+
+    /// ED25519_VERIFY (0xa02) of a valid signature, short and long messages.
+    static func ed25519Cases() -> [WorstCase] {
+        let key = try! Ed25519PrivateKey(seed: Keccak256.hash(Array("worstcase ed25519".utf8)).bytes)
+        let one = UInt256.one.bigEndianBytes
+        return [0, 32, 1024, 8192].map { size in
+            let message = bytes(size, seed: 0xa2)
+            let input = key.publicKey.bytes + key.sign(message) + message
+            return precompileCase("ED25519_VERIFY \(size) B", 0xa02, input: input, outputSize: 32,
+                                  gas: 2_000 + 12 * words(size)) { out, _ in out == one ? nil : "did not verify" }
+        }
     }
 }

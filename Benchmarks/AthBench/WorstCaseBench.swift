@@ -9,8 +9,9 @@ import Darwin
 #endif
 
 /// `athbench worstcase [--gas N] [--only NAME] [--passes N] [--dump]`: every Cancun
-/// opcode and precompile at its most expensive shape per gas, each looped for
-/// a block's worth of gas (default 30,000,000) through the interpreter on
+/// opcode and precompile, and this chain's own precompiles (0xa01, 0xa02), at
+/// its most expensive shape per gas, each looped for a block's worth of gas
+/// (default 30,000,000) through the interpreter on
 /// `JournaledState`, the path `ath evm run` takes. The chain's goal is that no
 /// block of such code takes longer than 600 ms, so each case must run at
 /// ≥ 50 Mgas/s; slower ones are marked `<< below 50`.
@@ -100,9 +101,10 @@ struct WorstCase {
     static let goalMgasPerSecond = 50.0
     static let caller = Address(low: 0x1000_0000_0000_0000)
     static let target = Address(low: 0x2000_0000_0000_0000)
-    /// BLOCKHASH has 256 blocks behind it.
+    /// BLOCKHASH has 256 blocks behind it; this chain's precompiles are on.
     static let block = BlockContext(coinbase: Address(low: 0xc0ffee), number: 1_000, timestamp: 1_700_000_000,
-                                    gasLimit: 30_000_000, baseFee: UInt256(7), prevRandao: .zero, chainID: UInt256(1))
+                                    gasLimit: 30_000_000, baseFee: UInt256(7), prevRandao: .zero, chainID: UInt256(1),
+                                    chainPrecompiles: true)
 
     struct Account {
         var address: Address
@@ -191,7 +193,8 @@ struct WorstCase {
         for a in extra { state.setAccount(a.address, balance: a.balance, nonce: 1, code: a.code, storage: a.storage) }
         state.beginTransaction()
         // As the transaction executor: sender, recipient, coinbase (EIP-3651), precompiles.
-        for a in [Self.caller, Self.target, Self.block.coinbase] + (1...10).map({ Address(low: UInt64($0)) }) {
+        for a in [Self.caller, Self.target, Self.block.coinbase] + (1...10).map({ Address(low: UInt64($0)) })
+            + Precompile.chainAddresses {
             _ = state.warmAccount(a)
         }
         for a in extra where a.warm { _ = state.warmAccount(a.address) }

@@ -12,11 +12,19 @@ public struct BlockContext: Sendable {
     public var chainID: UInt256
     /// EIP-7516: BLOBBASEFEE. No blobs on this chain: the minimum, 1.
     public var blobBaseFee: UInt256
+    /// Whether this chain's own precompiles (`Precompile.chainAddresses`:
+    /// 0xa01 GEMM_I8_ENTRY, 0xa02 ED25519_VERIFY) are active and warm
+    /// (EIP-2929) in every transaction. On for the chain's own execution
+    /// (`ChainRules.chainPrecompiles`); off, plain Cancun, for Ethereum's
+    /// conformance tests, where those addresses are empty accounts.
+    public var chainPrecompiles: Bool
 
     public init(coinbase: Address, number: UInt64, timestamp: UInt64, gasLimit: UInt64, baseFee: UInt256,
-                prevRandao: Hash32, chainID: UInt256, blobBaseFee: UInt256 = UInt256(1)) {
+                prevRandao: Hash32, chainID: UInt256, blobBaseFee: UInt256 = UInt256(1),
+                chainPrecompiles: Bool = false) {
         self.coinbase = coinbase; self.number = number; self.timestamp = timestamp; self.gasLimit = gasLimit
         self.baseFee = baseFee; self.prevRandao = prevRandao; self.chainID = chainID; self.blobBaseFee = blobBaseFee
+        self.chainPrecompiles = chainPrecompiles
     }
 }
 

@@ -33,7 +33,7 @@ public struct EVM<H: Host, T: Tracer> {
     mutating func call(_ m: Message) -> ExecutionResult {
         if host.isInterrupted { return ExecutionResult(status: .halt(.interrupted), gasLeft: 0, gasRefund: 0, output: []) }
         let checkpoint = host.checkpoint()
-        let isPrecompile = PrecompileDispatch.isPrecompile(m.codeAddress)
+        let isPrecompile = PrecompileDispatch.isPrecompile(m.codeAddress, chainPrecompiles: block.chainPrecompiles)
         switch m.kind {
         case .call, .callCode:
             // Nothing to do for a 0-value call to an absent account: it is
@@ -52,7 +52,8 @@ public struct EVM<H: Host, T: Tracer> {
         }
         let result: ExecutionResult
         if isPrecompile {
-            switch PrecompileDispatch.run(m.codeAddress, input: m.input, gasLimit: m.gas) {
+            switch PrecompileDispatch.run(m.codeAddress, input: m.input, gasLimit: m.gas,
+                                         chainPrecompiles: block.chainPrecompiles) {
             case .success(let used, let output) where used <= m.gas:
                 result = ExecutionResult(status: .success, gasLeft: m.gas - used, gasRefund: 0, output: output)
             default:

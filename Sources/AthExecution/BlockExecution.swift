@@ -14,9 +14,20 @@ public struct ChainRules: Sendable {
     public var elasticity: UInt64 = 2
     /// EIP-1559 maximum change denominator (1/8 per block).
     public var baseFeeChangeDenominator: UInt64 = 8
+    /// Whether this chain's own precompiles (0xa01 GEMM_I8_ENTRY, 0xa02
+    /// ED25519_VERIFY) are active: on for every chain started from a
+    /// `Genesis` (`Genesis.rules`), off for plain Cancun.
+    public var chainPrecompiles: Bool
 
-    public init(chainID: UInt64, minBaseFee: UInt256) {
-        self.chainID = chainID; self.minBaseFee = minBaseFee
+    public init(chainID: UInt64, minBaseFee: UInt256, chainPrecompiles: Bool = false) {
+        self.chainID = chainID; self.minBaseFee = minBaseFee; self.chainPrecompiles = chainPrecompiles
+    }
+
+    /// The EVM's view of a block of this chain in `environment`.
+    public func blockContext(_ environment: BlockEnvironment) -> BlockContext {
+        BlockContext(coinbase: environment.coinbase, number: environment.number, timestamp: environment.timestamp,
+                     gasLimit: environment.gasLimit, baseFee: environment.baseFee, prevRandao: environment.prevRandao,
+                     chainID: UInt256(chainID), chainPrecompiles: chainPrecompiles)
     }
 
     /// EIP-1559: the base fee of the block after `parent`.
@@ -194,10 +205,7 @@ public final class BlockBuilder {
 
     public init(world: WorldState, environment: BlockEnvironment, rules: ChainRules, hooks: any SystemHooks) {
         self.world = world; self.environment = environment; self.rules = rules; self.hooks = hooks
-        context = BlockContext(coinbase: environment.coinbase, number: environment.number,
-                               timestamp: environment.timestamp, gasLimit: environment.gasLimit,
-                               baseFee: environment.baseFee, prevRandao: environment.prevRandao,
-                               chainID: UInt256(rules.chainID))
+        context = rules.blockContext(environment)
         hooks.beginBlock(SystemCaller(state: world.state, block: context, environment: environment))
     }
 
@@ -340,7 +348,8 @@ extension Genesis {
             for (k, v) in a.storage { world.state.setStorage(address, k, v) }
         }
         let block = BlockContext(coinbase: .zero, number: 0, timestamp: timestamp, gasLimit: gasLimit,
-                                 baseFee: baseFeePerGas, prevRandao: .zero, chainID: UInt256(chainID))
+                                 baseFee: baseFeePerGas, prevRandao: .zero, chainID: UInt256(chainID),
+                                 chainPrecompiles: rules.chainPrecompiles)
         for c in contracts {
             let message = Message(kind: .create, target: c.address, codeAddress: c.address, caller: systemAddress,
                                   value: .zero, input: c.initCode, gas: Self.contractCreationGas)
@@ -360,5 +369,9 @@ extension Genesis {
         return (header, diff)
     }
 
-    public var rules: ChainRules { ChainRules(chainID: chainID, minBaseFee: minBaseFeePerGas) }
+    /// The execution rules of a chain started from this genesis: this
+    /// chain's own precompiles are active from block 0 (the node, `athd dev`,
+    /// testnets, read-only calls and block validation all take their rules
+    /// from here).
+    public var rules: ChainRules { ChainRules(chainID: chainID, minBaseFee: minBaseFeePerGas, chainPrecompiles: true) }
 }

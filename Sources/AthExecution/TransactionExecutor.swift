@@ -17,7 +17,9 @@ public struct TransactionOutcome: Sendable {
 /// EIP-2929/2930/3651 warm sets, the message call or creation, EIP-3529
 /// refunds, the priority fee to the coinbase, EIP-161 clean-up).
 public enum TransactionExecutor {
-    /// The precompile addresses warmed at the start of every transaction (EIP-2929).
+    /// The Cancun precompile addresses warmed at the start of every
+    /// transaction (EIP-2929); this chain's own are warmed too when the
+    /// block enables them.
     static let precompiles: [Address] = (1...10).map { Address(low: UInt64($0)) }
 
     /// EIP-4844 blob gas price for a given excess (fake exponential).
@@ -96,6 +98,7 @@ public enum TransactionExecutor {
         state.warmAccount(tx.sender)
         if let to = tx.to { state.warmAccount(to) }
         for p in precompiles { state.warmAccount(p) }
+        if block.chainPrecompiles { for p in Precompile.chainAddresses { state.warmAccount(p) } }
         state.warmAccount(block.coinbase) // EIP-3651
         for entry in tx.accessList {
             state.warmAccount(entry.address)

@@ -61,7 +61,7 @@ public final class Chain: @unchecked Sendable {
                 hooks: any SystemHooks = ProtocolHooks(), callLimits: CallLimits = CallLimits(),
                 progress: (String) -> Void = { _ in }) throws(ChainError) {
         self.genesis = genesis
-        rules = genesis.rules
+        rules = genesis.rules  // Cancun plus this chain's precompiles 0xa01, 0xa02 (chainPrecompiles)
         self.hooks = hooks
         do { store = try ChainStore(directory: dataDirectory) } catch {
             if case .corrupt(let what) = error { throw ChainError(what) }

@@ -105,10 +105,8 @@ public final class ReadContext {
         var env = BlockEnvironment.child(of: head, rules: rules, timestamp: head.timestamp,
                                          coinbase: head.coinbase, proposer: head.proposer)
         env.gasLimit = max(env.gasLimit, tx.gasLimit)
-        let baseFee = tx.maxFeePerGas.isZero ? UInt256.zero : env.baseFee
-        return BlockContext(coinbase: env.coinbase, number: env.number, timestamp: env.timestamp,
-                            gasLimit: env.gasLimit, baseFee: baseFee, prevRandao: env.prevRandao,
-                            chainID: UInt256(rules.chainID))
+        if tx.maxFeePerGas.isZero { env.baseFee = .zero }
+        return rules.blockContext(env)
     }
 
     /// Whether the interrupt stopped (or will stop) the job.

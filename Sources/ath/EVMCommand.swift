@@ -16,7 +16,8 @@ struct EVMCommand: ParsableCommand {
             abstract: "Run bytecode with calldata, gas and value; print the output, gas used and logs.",
             discussion: """
             The code runs as the account 0x2000…0002, called by 0x1000…0001 (funded with 10^30 wei), \
-            on a Cancun block. With --deploy the code is init code: it is deployed first (untimed), \
+            on a Cancun block with this chain's precompiles (0xa01 GEMM_I8_ENTRY, 0xa02 ED25519_VERIFY). \
+            With --deploy the code is init code: it is deployed first (untimed), \
             then the deployed contract is called. --bench N repeats the run N times on fresh state and \
             reports the best time per run.
             """)
@@ -65,7 +66,8 @@ struct EVMCommand: ParsableCommand {
         }
 
         static let block = BlockContext(coinbase: Address(low: 0xc0ffee), number: 1, timestamp: 1_700_000_000,
-                                        gasLimit: UInt64.max, baseFee: .zero, prevRandao: .zero, chainID: UInt256(1))
+                                        gasLimit: UInt64.max, baseFee: .zero, prevRandao: .zero, chainID: UInt256(1),
+                                        chainPrecompiles: true)
 
         func loadCode() throws -> [UInt8] {
             let text: String

@@ -34,6 +34,7 @@ struct Athd: AsyncParsableCommand {
         func run() {
             print("athd \(Athd.version)")
             print("transactions: legacy (EIP-155), EIP-2930, EIP-1559; revision rules: Cancun")
+            print("chain precompiles: 0xa01 GEMM_I8_ENTRY, 0xa02 ED25519_VERIFY")
         }
     }
 }

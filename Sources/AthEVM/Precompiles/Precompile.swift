@@ -1,6 +1,9 @@
 import AthPrimitives
 
-/// The precompiled contracts at addresses 0x01–0x0a, Cancun revision.
+/// The precompiled contracts: 0x01–0x0a of the Cancun revision, and this
+/// chain's own 0xa01 (GEMM_I8_ENTRY) and 0xa02 (ED25519_VERIFY), active only
+/// when the execution enables them (`BlockContext.chainPrecompiles`), so
+/// that Ethereum's conformance tests see those addresses as empty accounts.
 ///
 /// Each one is a pure function of its input: it charges its gas before doing
 /// any work, never traps on any input, and allocates only after the gas for
@@ -9,19 +12,30 @@ public enum Precompile {
     /// The highest precompile address at Cancun (EIP-4844's point evaluation).
     static let lastAddress = Address(low: 0x0a)
 
-    /// Whether `address` is one of 0x01…0x0a.
-    public static func isPrecompile(_ address: Address) -> Bool {
-        address != .zero && address <= lastAddress
+    /// This chain's own precompiles, in address order.
+    public static let chainAddresses = [GemmI8Entry.address, Ed25519Verify.address]
+
+    /// Whether `address` is one of 0x01…0x0a, or, with `chainPrecompiles`,
+    /// one of `chainAddresses`.
+    @inline(__always)
+    public static func isPrecompile(_ address: Address, chainPrecompiles: Bool = false) -> Bool {
+        (address != .zero && address <= lastAddress)
+            || (chainPrecompiles && (address == GemmI8Entry.address || address == Ed25519Verify.address))
     }
 
     /// Runs the precompile at `address` on `input`.
     ///
     /// `.failure` when the input is invalid for a precompile that rejects bad
     /// input, when the gas it needs exceeds `gasLimit`, or when `address` is
-    /// not a precompile; the caller then consumes all gas it passed.
-    /// 0x0a (KZG point evaluation, EIP-4844) is not implemented and always
-    /// fails: this chain carries no blobs.
-    public static func run(_ address: Address, input: [UInt8], gasLimit: UInt64) -> PrecompileResult {
+    /// not a precompile (under `chainPrecompiles`); the caller then consumes
+    /// all gas it passed. 0x0a (KZG point evaluation, EIP-4844) is not
+    /// implemented and always fails: this chain carries no blobs.
+    public static func run(_ address: Address, input: [UInt8], gasLimit: UInt64,
+                           chainPrecompiles: Bool = false) -> PrecompileResult {
+        if chainPrecompiles {
+            if address == GemmI8Entry.address { return GemmI8Entry.run(input, gasLimit: gasLimit) }
+            if address == Ed25519Verify.address { return Ed25519Verify.run(input, gasLimit: gasLimit) }
+        }
         guard isPrecompile(address) else { return .failure }
         switch address.bytes[19] {
         case 0x01: return ECRecover.run(input, gasLimit: gasLimit)

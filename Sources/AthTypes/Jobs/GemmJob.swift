@@ -71,8 +71,8 @@ public struct GemmSpec: Sendable, Equatable {
     }
 
     /// ChaCha20 nonces of the two matrices: "A" or "B" then eleven zero bytes.
-    static let nonceA: [UInt8] = [0x41] + [UInt8](repeating: 0, count: 11)
-    static let nonceB: [UInt8] = [0x42] + [UInt8](repeating: 0, count: 11)
+    public static let nonceA: [UInt8] = [0x41] + [UInt8](repeating: 0, count: 11)
+    public static let nonceB: [UInt8] = [0x42] + [UInt8](repeating: 0, count: 11)
 
     /// A, m×k, row-major: the ChaCha20 keystream of the seed (nonce "A"), each byte two's complement.
     public func matrixA() -> [Int8] { Self.matrix(seed: seed, nonce: Self.nonceA, count: m * k) }
