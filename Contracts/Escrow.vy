@@ -56,9 +56,11 @@ interface IParams:
 
 interface IStaking:
     def isActiveOperator(a: address) -> bool: view
+    def requiredStake(operator: address) -> uint256: view
+    def totalCheckerStake() -> uint256: view
 
 interface ISlashing:
-    def slashOperator(operator: address, penaltyBps: uint256, reason: uint8): nonpayable
+    def slashOperator(operator: address, penaltyBps: uint256, reason: uint8, base: uint256, prover: address) -> uint256: nonpayable
 
 struct Job:
     customer: address
@@ -186,6 +188,23 @@ event Withdrawal:
     account: indexed(address)
     amount: uint256
 
+event PayoutReleased:
+    jobId: indexed(uint256)
+    operator: indexed(address)
+    payout: uint256
+    fee: uint256
+
+event FraudRefunded:
+    jobId: indexed(uint256)
+    customer: indexed(address)
+    operator: indexed(address)
+    refund: uint256
+    operatorSlashed: uint256
+
+event JobMinPriceSet:
+    operator: indexed(address)
+    pricePerUnit: uint256
+
 PARAMS: constant(address) = 0x0000000000000000000000000000000000001000
 STAKING: constant(address) = 0x0000000000000000000000000000000000001001
 SLASHING: constant(address) = 0x0000000000000000000000000000000000001002
@@ -227,6 +246,18 @@ LEASE_CLOSED: constant(uint8) = 3
 # Slashing reasons passed to Slashing.slashOperator (equal to the verdicts).
 REASON_FRAUD: constant(uint8) = 2
 REASON_UNAVAILABLE: constant(uint8) = 3
+REASON_NOT_COMMITTED: constant(uint8) = 4
+
+# Job kind gemm-i8 (docs/gemm-i8.md): its spec is checked on chain.
+GEMM_I8_KIND: constant(bytes32) = keccak256("ath/gemm-i8/v1")
+GEMM_I8_SPEC_BYTES: constant(uint256) = 192
+GEMM_I8_MAX_DIM: constant(uint256) = 16_384
+GEMM_I8_MAX_ROUNDS: constant(uint256) = 64
+# Entries per matrix (A, B or C) the bundled worker and checkers take: a job
+# the chain accepts is one every checker verifies.
+GEMM_I8_MAX_ELEMENTS: constant(uint256) = 2**27
+# Payouts released per block by the node's settleDueLeases call.
+MAX_RELEASES: constant(uint256) = 8
 
 jobCount: public(uint256)
 leaseCount: public(uint256)
@@ -247,6 +278,29 @@ openLeaseCount: public(uint256)
 _openIds: HashMap[uint256, uint256]
 _openPos: HashMap[uint256, uint256]
 settleCursor: public(uint256)
+
+# Accountability (docs/security.md). Block of the job's acceptance and of
+# its commitment: the Oracle weighs checker stake as of the block before.
+acceptBlock: public(HashMap[uint256, uint256])
+commitBlock: public(HashMap[uint256, uint256])
+# The operator's required stake when it accepted: the floor of its penalty.
+acceptStake: public(HashMap[uint256, uint256])
+# Work units of a job whose spec the chain read (gemm-i8), 0 otherwise.
+jobUnits: public(HashMap[uint256, uint256])
+# Lowest price per work unit an operator accepts (0: any).
+jobMinPrice: public(HashMap[address, uint256])
+# A valid job's whole price, held until releaseBlock (the challenge window):
+# a fraud proof before then refunds the customer from it.
+heldPrice: public(HashMap[uint256, uint256])
+releaseBlock: public(HashMap[uint256, uint256])
+fraudProven: public(HashMap[uint256, bool])
+# Job payments at stake: paid in, and neither refunded nor released yet
+# (capped by jobValueCapBps of the checker stake).
+valueAtStake: public(uint256)
+# FIFO of held payouts: position -> job id
+_releaseQueue: HashMap[uint256, uint256]
+releaseHead: public(uint256)
+releaseTail: public(uint256)
 
 
 @deploy
@@ -396,6 +450,12 @@ def _createJob(specHash: bytes32, operator: address, deadline: uint256) -> uint2
     assert deadline > block.number, "Escrow: deadline must be in the future"
     if operator != empty(address):
         assert staticcall IStaking(STAKING).isActiveOperator(operator), "Escrow: operator is not active"
+    # What a bought checker quorum could steal stays below what it would lose.
+    cap: uint256 = staticcall IStaking(STAKING).totalCheckerStake() * self._param("jobValueCapBps") // BPS
+    assert self.valueAtStake + msg.value <= cap, concat(
+        "Escrow: jobs at stake would exceed the cap of ", uint2str(cap),
+        " wei (jobValueCapBps of the checker stake); retry once some settle")
+    self.valueAtStake += msg.value
     jobId: uint256 = self.jobCount + 1
     self.jobCount = jobId
     self._jobs[jobId] = Job(
@@ -435,9 +495,29 @@ def createJobWithSpec(spec: Bytes[MAX_SPEC_BYTES], operator: address, deadline: 
             read it (docs/gemm-i8.md describes the gemm-i8 spec).
     """
     assert len(spec) > 0, "Escrow: job spec is empty"
+    units: uint256 = 0
+    if len(spec) >= 32 and extract32(spec, 0) == GEMM_I8_KIND:
+        units = self._gemm_units(spec)
     jobId: uint256 = self._createJob(keccak256(spec), operator, deadline)
+    self.jobUnits[jobId] = units
     log JobSpecPublished(jobId=jobId, spec=spec)
     return jobId
+
+
+@internal
+@pure
+def _gemm_units(spec: Bytes[MAX_SPEC_BYTES]) -> uint256:
+    # The same limits as the worker and the checkers (docs/gemm-i8.md).
+    assert len(spec) == GEMM_I8_SPEC_BYTES, "Escrow: a gemm-i8 spec is six 32-byte words"
+    m: uint256 = convert(extract32(spec, 32), uint256)
+    n: uint256 = convert(extract32(spec, 64), uint256)
+    k: uint256 = convert(extract32(spec, 96), uint256)
+    rounds: uint256 = convert(extract32(spec, 160), uint256)
+    assert m >= 1 and m <= GEMM_I8_MAX_DIM and n >= 1 and n <= GEMM_I8_MAX_DIM and k >= 1 and k <= GEMM_I8_MAX_DIM, \
+        "Escrow: gemm-i8 dimensions must be 1 to 16384"
+    assert max(m * k, max(k * n, m * n)) <= GEMM_I8_MAX_ELEMENTS, "Escrow: a gemm-i8 matrix may hold at most 2^27 entries"
+    assert rounds >= 1 and rounds <= GEMM_I8_MAX_ROUNDS, "Escrow: gemm-i8 Freivalds rounds must be 1 to 64"
+    return (m * n * k + 2**20 - 1) // 2**20
 
 
 @external
@@ -452,9 +532,26 @@ def acceptJob(jobId: uint256):
     if j.operator != empty(address):
         assert msg.sender == j.operator, "Escrow: job is reserved for another operator"
     assert staticcall IStaking(STAKING).isActiveOperator(msg.sender), "Escrow: operator is not active"
+    units: uint256 = self.jobUnits[jobId]
+    minPrice: uint256 = self.jobMinPrice[msg.sender]
+    if units > 0 and minPrice > 0:
+        assert j.price >= units * minPrice, "Escrow: job price below the operator's minimum per work unit"
     self._jobs[jobId].operator = msg.sender
     self._jobs[jobId].state = JOB_ACCEPTED
+    self.acceptBlock[jobId] = block.number
+    self.acceptStake[jobId] = staticcall IStaking(STAKING).requiredStake(msg.sender)
     log JobAccepted(jobId=jobId, operator=msg.sender)
+
+
+@external
+def setJobMinPrice(pricePerUnit: uint256):
+    """
+    @notice An operator sets the lowest price per work unit it accepts for
+            jobs whose spec the chain reads (gemm-i8); 0 accepts any price.
+    """
+    assert staticcall IStaking(STAKING).isActiveOperator(msg.sender), "Escrow: only an active operator may set job terms"
+    self.jobMinPrice[msg.sender] = pricePerUnit
+    log JobMinPriceSet(operator=msg.sender, pricePerUnit=pricePerUnit)
 
 
 @external
@@ -471,6 +568,7 @@ def commitResult(jobId: uint256, resultRoot: bytes32):
     assert resultRoot != empty(bytes32), "Escrow: result root is empty"
     self._jobs[jobId].resultRoot = resultRoot
     self._jobs[jobId].state = JOB_COMMITTED
+    self.commitBlock[jobId] = block.number
     log ResultCommitted(jobId=jobId, operator=msg.sender, resultRoot=resultRoot)
 
 
@@ -495,8 +593,13 @@ def settle(jobId: uint256, verdict: uint8, workUnits: uint256):
         payout: uint256 = j.price - fee
         self._jobs[jobId].workUnits = workUnits
         log JobSettled(jobId=jobId, verdict=verdict, workUnits=workUnits, operatorPayout=payout, fee=fee, refund=0)
-        self._send_fee(fee)
-        self._pay(j.operator, payout)
+        # Held for the challenge window, then released (settleDueLeases, or
+        # anyone through releasePayout).
+        self.heldPrice[jobId] = j.price
+        self.releaseBlock[jobId] = block.number + self._param("challengeWindowBlocks")
+        tail: uint256 = self.releaseTail
+        self._releaseQueue[tail] = jobId
+        self.releaseTail = tail + 1
     else:
         penalty: uint256 = 0
         if verdict == VERDICT_INVALID:
@@ -504,8 +607,64 @@ def settle(jobId: uint256, verdict: uint8, workUnits: uint256):
         else:
             penalty = self._param("operatorDowntimePenaltyBps")
         log JobSettled(jobId=jobId, verdict=verdict, workUnits=0, operatorPayout=0, fee=0, refund=j.price)
-        extcall ISlashing(SLASHING).slashOperator(j.operator, penalty, verdict)
+        self.valueAtStake -= j.price
+        extcall ISlashing(SLASHING).slashOperator(j.operator, penalty, verdict, self.acceptStake[jobId], empty(address))
         self._pay(j.customer, j.price)
+
+
+@internal
+def _release(jobId: uint256) -> uint256:
+    # Pays a held price out (fee to the treasury, the rest to the operator);
+    # returns the fee, or 0 if nothing was held.
+    held: uint256 = self.heldPrice[jobId]
+    if held == 0:
+        return 0
+    self.heldPrice[jobId] = 0
+    self.valueAtStake -= held
+    fee: uint256 = held * self._param("protocolFeeBps") // BPS
+    operator: address = self._jobs[jobId].operator
+    log PayoutReleased(jobId=jobId, operator=operator, payout=held - fee, fee=fee)
+    self._pay(operator, held - fee)
+    return fee
+
+
+@external
+@nonreentrant
+def releasePayout(jobId: uint256):
+    """
+    @notice Anyone: pays a valid job's held price to its operator (less the
+            protocol fee) once its challenge window has closed.
+    """
+    assert self.heldPrice[jobId] > 0, "Escrow: no payout held for this job"
+    rb: uint256 = self.releaseBlock[jobId]
+    assert block.number > rb, concat("Escrow: the challenge window is open until block ", uint2str(rb))
+    self._send_fee(self._release(jobId))
+
+
+@external
+@nonreentrant
+def fraudRefund(jobId: uint256, prover: address) -> address:
+    """
+    @notice Oracle only, for a fraud proof: refunds the customer the held
+            price of a valid job still in its challenge window and slashes
+            the operator operatorFraudPenaltyBps (the prover gets its share).
+    @return The operator.
+    """
+    assert msg.sender == ORACLE, "Escrow: only the Oracle may refund for fraud"
+    j: Job = self._jobs[jobId]
+    assert j.state == JOB_SETTLED and j.verdict == VERDICT_VALID, "Escrow: job was not settled as valid"
+    assert not self.fraudProven[jobId], "Escrow: fraud already proven for this job"
+    held: uint256 = self.heldPrice[jobId]
+    assert held > 0 and block.number <= self.releaseBlock[jobId], "Escrow: the job's challenge window has closed"
+    self.fraudProven[jobId] = True
+    self.heldPrice[jobId] = 0
+    self.valueAtStake -= held
+    self._jobs[jobId].verdict = VERDICT_INVALID
+    slashed: uint256 = extcall ISlashing(SLASHING).slashOperator(
+        j.operator, self._param("operatorFraudPenaltyBps"), REASON_FRAUD, self.acceptStake[jobId], prover)
+    log FraudRefunded(jobId=jobId, customer=j.customer, operator=j.operator, refund=held, operatorSlashed=slashed)
+    self._pay(j.customer, held)
+    return j.operator
 
 
 @external
@@ -526,7 +685,13 @@ def reclaim(jobId: uint256):
         grace: uint256 = SETTLE_GRACE_EPOCHS * self._param("epochLength")
         assert block.number > j.deadline + grace, "Escrow: a committed job awaits its report until 2 epochs after the deadline"
     self._jobs[jobId].state = JOB_RECLAIMED
+    self.valueAtStake -= j.price
     log JobReclaimed(jobId=jobId, customer=msg.sender, amount=j.price)
+    # An operator that took the job and never committed pays the downtime
+    # penalty: squatting open jobs is not free.
+    if j.state == JOB_ACCEPTED:
+        extcall ISlashing(SLASHING).slashOperator(
+            j.operator, self._param("operatorDowntimePenaltyBps"), REASON_NOT_COMMITTED, self.acceptStake[jobId], empty(address))
     self._pay(msg.sender, j.price)
 
 
@@ -550,7 +715,8 @@ def openLease(operator: address, pricePerBlock: uint256) -> uint256:
     """
     assert pricePerBlock > 0, "Escrow: price per block must be positive"
     assert pricePerBlock >= self.leaseMinPrice[operator], "Escrow: price per block below the operator's minimum"
-    assert msg.value >= pricePerBlock, "Escrow: deposit must cover at least one block"
+    # A lease holds one of the operator's 64 slots: it must pay for an epoch.
+    assert msg.value >= pricePerBlock * self._param("epochLength"), "Escrow: deposit must cover at least one epoch"
     assert staticcall IStaking(STAKING).isActiveOperator(operator), "Escrow: operator is not active"
     # Drop leases closed two or more epochs ago from the operator's list.
     epochLength: uint256 = self._param("epochLength")
@@ -641,6 +807,7 @@ def settleDueLeases():
             not streamed for an epoch or more.
     """
     assert msg.sender == SYSTEM, "Escrow: only the system may settle leases in bulk"
+    self._send_fee(self._releaseDue())
     n: uint256 = self.openLeaseCount
     if n == 0:
         return
@@ -661,6 +828,24 @@ def settleDueLeases():
             cursor += 1
     self.settleCursor = cursor
     self._send_fee(fees)
+
+
+@internal
+def _releaseDue() -> uint256:
+    # Releases held payouts whose window closed, oldest first; returns fees.
+    fees: uint256 = 0
+    head: uint256 = self.releaseHead
+    for i: uint256 in range(MAX_RELEASES):
+        if head == self.releaseTail:
+            break
+        jobId: uint256 = self._releaseQueue[head]
+        if self.heldPrice[jobId] > 0 and block.number <= self.releaseBlock[jobId]:
+            break
+        fees += self._release(jobId)
+        self._releaseQueue[head] = 0
+        head += 1
+    self.releaseHead = head
+    return fees
 
 
 @external

@@ -9,12 +9,15 @@
        total reaches govMinDeposit the proposal enters Voting at once; if the
        period ends short of it the proposal is Dropped and every depositor
        may take their deposit back with refundDeposit().
-     Voting: the snapshot is votingStartBlock (the block it entered voting);
-       votes are taken in blocks votingStartBlock+1 .. votingEndBlock
-       (= start + govVotingBlocks), so the snapshot is always a past block.
-       Weight = Staking.stakeAt(voter, votingStartBlock); one vote per address.
+     Voting: votes are taken in blocks votingStartBlock+1 .. votingEndBlock
+       (= start + govVotingBlocks). The snapshot is submitBlock - 1, the
+       block before the proposal was submitted, so stake bonded once it is
+       known does not vote on it.
+       Weight = Staking.stakeAt(voter, submitBlock - 1); one vote per address.
+     A proposal calling Params.set is checked when submitted: the name must
+     exist and the value lie in its bounds (Params.bounds).
      tally() after votingEndBlock, with the Params values of that moment:
-       quorum   (yes+no+abstain+veto) * 10000 >= govQuorumBps * totalStakeAt(start)
+       quorum   (yes+no+abstain+veto) * 10000 >= govQuorumBps * totalStakeAt(snapshot)
                 (and at least one vote), else Rejected;
        veto     veto * 10000 >= govVetoBps * all votes -> Vetoed, deposit burned;
        threshold yes * 10000 > govThresholdBps * (yes + no) -> Passed, else Rejected.
@@ -193,6 +196,36 @@ def _add_deposit(proposalId: uint256, depositor: address, amount: uint256):
         log VotingStarted(proposalId=proposalId, votingStartBlock=start, votingEndBlock=end)
 
 
+@internal
+@view
+def _snapshot(proposalId: uint256) -> uint256:
+    # Weights are taken at the block before the proposal was submitted:
+    # stake bonded once a proposal is known (even in its deposit block)
+    # cannot vote on it.
+    return self._proposals[proposalId].submitBlock - 1
+
+
+@internal
+@view
+def _check_params_call(callData: Bytes[2048]):
+    # A proposal to Params.set must name a known parameter and a value in
+    # its bounds: one that could never execute would lock its deposit.
+    if len(callData) < 4 or slice(callData, 0, 4) != method_id("set(string,uint256)"):
+        return
+    name: String[32] = ""
+    value: uint256 = 0
+    name, value = abi_decode(slice(callData, 4, len(callData) - 4), (String[32], uint256))
+    ok: bool = False
+    response: Bytes[64] = b""
+    ok, response = raw_call(PARAMS, abi_encode(name, method_id=method_id("bounds(string)")), max_outsize=64,
+                            is_static_call=True, revert_on_failure=False)
+    assert ok and len(response) == 64, concat("Governance: Params has no parameter named ", name)
+    lo: uint256 = convert(extract32(response, 0), uint256)
+    hi: uint256 = convert(extract32(response, 32), uint256)
+    assert value >= lo and value <= hi, concat("Governance: ", name, " must be from ", uint2str(lo), " to ", uint2str(hi))
+    assert keccak256(name) != keccak256("epochLength"), "Governance: epochLength is fixed at genesis"
+
+
 @external
 @payable
 def propose(target: address, callValue: uint256, callData: Bytes[2048], description: String[256]) -> uint256:
@@ -203,6 +236,8 @@ def propose(target: address, callValue: uint256, callData: Bytes[2048], descript
     @return The new proposal's id (from 1).
     """
     assert msg.value > 0, "Governance: a proposal needs a deposit"
+    if target == PARAMS:
+        self._check_params_call(callData)
     proposalId: uint256 = self.proposalCount + 1
     self.proposalCount = proposalId
     depositEnd: uint256 = block.number + self._param("govDepositBlocks")
@@ -254,8 +289,8 @@ def vote(proposalId: uint256, option: uint8):
     assert block.number > start, "Governance: voting opens the block after the proposal enters voting"
     assert block.number <= self._proposals[proposalId].votingEndBlock, "Governance: voting period has ended"
     assert self._votes[proposalId][msg.sender] == 0, "Governance: already voted"
-    weight: uint256 = staticcall StakingI(STAKING).stakeAt(msg.sender, start)
-    assert weight > 0, "Governance: no stake at the proposal's voting start"
+    weight: uint256 = staticcall StakingI(STAKING).stakeAt(msg.sender, self._snapshot(proposalId))
+    assert weight > 0, "Governance: no stake at the proposal's snapshot (the block before it was submitted)"
     assert weight < 2**248, "Governance: stake too large to count"
 
     self._votes[proposalId][msg.sender] = (weight << 8) | convert(option, uint256)
@@ -286,7 +321,7 @@ def tally(proposalId: uint256):
     abstain: uint256 = self._proposals[proposalId].abstainVotes
     veto: uint256 = self._proposals[proposalId].vetoVotes
     votes: uint256 = yes + no + abstain + veto
-    totalStake: uint256 = staticcall StakingI(STAKING).totalStakeAt(self._proposals[proposalId].votingStartBlock)
+    totalStake: uint256 = staticcall StakingI(STAKING).totalStakeAt(self._snapshot(proposalId))
 
     outcome: uint8 = REJECTED
     if votes > 0 and votes * BPS >= self._param("govQuorumBps") * totalStake:

@@ -27,8 +27,8 @@ interface IParams:
 
 interface IStaking:
     def isActiveChecker(a: address) -> bool: view
-    def checkerStake(a: address) -> uint256: view
-    def totalCheckerStake() -> uint256: view
+    def checkerStakeAt(a: address, blockNumber: uint256) -> uint256: view
+    def totalCheckerStakeAt(blockNumber: uint256) -> uint256: view
     def recordWorkUnits(operator: address, units: uint256): nonpayable
     def rewardCheckers(checkers: DynArray[address, 32]): nonpayable
 
@@ -49,6 +49,12 @@ interface IEscrow:
     def job(jobId: uint256) -> Job: view
     def settle(jobId: uint256, verdict: uint8, workUnits: uint256): nonpayable
     def refundDowntime(operator: address, epoch: uint256, uptimeBps: uint256): nonpayable
+    def acceptBlock(jobId: uint256) -> uint256: view
+    def commitBlock(jobId: uint256) -> uint256: view
+    def fraudRefund(jobId: uint256, prover: address) -> address: nonpayable
+
+interface ISlashing:
+    def slashChecker(checker: address, infractionBlock: uint256, prover: address) -> uint256: nonpayable
 
 event ReportAccepted:
     jobId: indexed(uint256)
@@ -67,9 +73,29 @@ event UptimeReportAccepted:
     signers: DynArray[address, MAX_SIGNERS]
     signedStake: uint256
 
+event LateSignersRewarded:
+    jobId: indexed(uint256)
+    signers: DynArray[address, MAX_SIGNERS]
+
+event FraudProven:
+    jobId: indexed(uint256)
+    prover: indexed(address)
+    row: uint256
+    column: uint256
+    committed: int256
+    computed: int256
+    checkersSlashed: uint256
+
 PARAMS: constant(address) = 0x0000000000000000000000000000000000001000
 STAKING: constant(address) = 0x0000000000000000000000000000000000001001
+SLASHING: constant(address) = 0x0000000000000000000000000000000000001002
 ESCROW: constant(address) = 0x0000000000000000000000000000000000001003
+# The chain's gemm-i8 entry precompile (docs/gemm-i8.md): C[i][j] of a spec.
+GEMM_I8_ENTRY: constant(address) = 0x0000000000000000000000000000000000000a01
+GEMM_I8_KIND: constant(bytes32) = keccak256("ath/gemm-i8/v1")
+MAX_DIM: constant(uint256) = 16_384
+MAX_ROW_BYTES: constant(uint256) = 65_536     # n int32 entries, n <= 16384
+MAX_PROOF: constant(uint256) = 16              # ceil(log2(16384)) = 14 levels
 
 MAX_SIGNERS: constant(uint256) = 32
 BPS: constant(uint256) = 10_000
@@ -96,6 +122,12 @@ VERDICT_UNAVAILABLE: constant(uint8) = 3
 lastRound: public(HashMap[uint256, uint256])
 # operator -> epoch -> last accepted uptime round
 lastUptimeRound: public(HashMap[address, HashMap[uint256, uint256]])
+# jobId -> keccak256(abi_encode(signers)) of its accepted report (late
+# signers appended), the report's digest and the block it was accepted in
+# (the infraction block if a VALID result is proven wrong)
+reportSigners: public(HashMap[uint256, bytes32])
+reportDigest: public(HashMap[uint256, bytes32])
+reportBlock: public(HashMap[uint256, uint256])
 
 
 @deploy
@@ -125,8 +157,10 @@ def _uptime_digest(operator: address, epoch: uint256, uptimeBps: uint256, round:
 
 @internal
 @view
-def _verify(digest: bytes32, signatures: DynArray[Bytes[65], MAX_SIGNERS]) -> (DynArray[address, MAX_SIGNERS], uint256):
-    # Recovers the signers and checks order, checker status and quorum.
+def _verify(digest: bytes32, signatures: DynArray[Bytes[65], MAX_SIGNERS], asOf: uint256) -> (DynArray[address, MAX_SIGNERS], uint256):
+    # Recovers the signers and checks order, checker status and quorum. Stake
+    # counts as of block `asOf` (before the result existed): checker stake
+    # bought once the result is known weighs nothing.
     assert len(signatures) > 0, "Oracle: no signatures"
     signers: DynArray[address, MAX_SIGNERS] = []
     prev: uint256 = 0
@@ -142,9 +176,9 @@ def _verify(digest: bytes32, signatures: DynArray[Bytes[65], MAX_SIGNERS]) -> (D
         assert convert(signer, uint256) > prev, "Oracle: signers must be unique and in ascending order"
         prev = convert(signer, uint256)
         assert staticcall IStaking(STAKING).isActiveChecker(signer), "Oracle: signer is not an active checker"
-        signed += staticcall IStaking(STAKING).checkerStake(signer)
+        signed += staticcall IStaking(STAKING).checkerStakeAt(signer, asOf)
         signers.append(signer)
-    total: uint256 = staticcall IStaking(STAKING).totalCheckerStake()
+    total: uint256 = staticcall IStaking(STAKING).totalCheckerStakeAt(asOf)
     quorum: uint256 = staticcall IParams(PARAMS).get("checkerQuorumBps")
     assert total > 0 and signed * BPS >= quorum * total, "Oracle: checker quorum not reached"
     return signers, signed
@@ -173,14 +207,28 @@ def submitReport(
     j: Job = staticcall IEscrow(ESCROW).job(jobId)
     if verdict != VERDICT_UNAVAILABLE:
         assert j.resultRoot == resultRoot, "Oracle: result root does not match the committed one"
+    # Stake as of the block before the commitment (or, for a job never
+    # committed, before its acceptance).
+    since: uint256 = staticcall IEscrow(ESCROW).commitBlock(jobId)
+    if since == 0:
+        since = staticcall IEscrow(ESCROW).acceptBlock(jobId)
+    assert since > 0, "Oracle: job has not been accepted"
     signers: DynArray[address, MAX_SIGNERS] = []
     signed: uint256 = 0
-    signers, signed = self._verify(self._attestation_digest(jobId, resultRoot, verdict, workUnits, round), signatures)
+    digest: bytes32 = self._attestation_digest(jobId, resultRoot, verdict, workUnits, round)
+    signers, signed = self._verify(digest, signatures, since - 1)
     self.lastRound[jobId] = round
+    self.reportSigners[jobId] = keccak256(abi_encode(signers))
+    self.reportDigest[jobId] = digest
+    self.reportBlock[jobId] = block.number
     log ReportAccepted(jobId=jobId, round=round, verdict=verdict, resultRoot=resultRoot, workUnits=workUnits, signers=signers, signedStake=signed)
     extcall IEscrow(ESCROW).settle(jobId, verdict, workUnits)
     if verdict == VERDICT_VALID:
-        extcall IStaking(STAKING).recordWorkUnits(j.operator, workUnits)
+        # The compute pool is shared by the fees paid, not by raw work units:
+        # 1-wei jobs farm nothing.
+        fee: uint256 = j.price * staticcall IParams(PARAMS).get("protocolFeeBps") // BPS
+        if fee > 0:
+            extcall IStaking(STAKING).recordWorkUnits(j.operator, fee)
     extcall IStaking(STAKING).rewardCheckers(signers)
 
 
@@ -201,7 +249,13 @@ def submitUptimeReport(
     assert round > self.lastUptimeRound[operator][epoch], "Oracle: report round is not newer than the last"
     signers: DynArray[address, MAX_SIGNERS] = []
     signed: uint256 = 0
-    signers, signed = self._verify(self._uptime_digest(operator, epoch, uptimeBps, round), signatures)
+    # Stake as of the block before the epoch began.
+    start: uint256 = epoch * staticcall IParams(PARAMS).get("epochLength")
+    asOf: uint256 = 0
+    if start > 0:
+        asOf = start - 1
+    assert start < block.number, "Oracle: uptime epoch has not begun"
+    signers, signed = self._verify(self._uptime_digest(operator, epoch, uptimeBps, round), signatures, asOf)
     self.lastUptimeRound[operator][epoch] = round
     log UptimeReportAccepted(operator=operator, epoch=epoch, round=round, uptimeBps=uptimeBps, signers=signers, signedStake=signed)
     extcall IEscrow(ESCROW).refundDowntime(operator, epoch, uptimeBps)
@@ -233,3 +287,127 @@ def uptimeDigest(operator: address, epoch: uint256, uptimeBps: uint256, round: u
     @notice The EIP-712 digest checkers sign for an uptime report.
     """
     return self._uptime_digest(operator, epoch, uptimeBps, round)
+
+
+@internal
+@pure
+def _int32_le(row: Bytes[MAX_ROW_BYTES], j: uint256) -> int256:
+    be: uint256 = convert(slice(row, 4 * j, 4), uint256)
+    v: uint256 = ((be & 255) << 24) | (((be >> 8) & 255) << 16) | (((be >> 16) & 255) << 8) | (be >> 24)
+    if v >= 2**31:
+        return convert(v, int256) - 2**32
+    return convert(v, int256)
+
+
+@external
+@nonreentrant
+def proveFraud(
+    jobId: uint256,
+    spec: Bytes[192],
+    i: uint256,
+    j: uint256,
+    row: Bytes[MAX_ROW_BYTES],
+    proof: DynArray[bytes32, MAX_PROOF],
+    signers: DynArray[address, MAX_SIGNERS],
+):
+    """
+    @notice Proves one entry of a gemm-i8 job's committed result wrong, while
+            the job's payment is held (challengeWindowBlocks after its VALID
+            report). The chain recomputes C[i][j] from the spec (precompile
+            0x…0a01); if the committed row says otherwise, the customer is
+            refunded, the operator slashed operatorFraudPenaltyBps and every
+            checker that signed VALID slashed checkerFraudSlashBps; the
+            caller earns proverRewardBps of everything slashed.
+    @param spec The job's spec (keccak256 must be its specHash).
+    @param row Row i of the committed result: n int32 little-endian.
+    @param proof The row's Merkle siblings, leaf up (docs/gemm-i8.md).
+    @param signers The VALID report's signers, as in its ReportAccepted log.
+    """
+    jb: Job = staticcall IEscrow(ESCROW).job(jobId)
+    assert jb.state == 4 and jb.verdict == VERDICT_VALID, "Oracle: job was not settled as valid"
+    assert keccak256(abi_encode(signers)) == self.reportSigners[jobId], "Oracle: signers differ from the job's VALID report"
+    assert keccak256(spec) == jb.specHash, "Oracle: spec does not match the job's specHash"
+    assert len(spec) == 192 and extract32(spec, 0) == GEMM_I8_KIND, "Oracle: only gemm-i8 results can be proven wrong by one entry"
+    m: uint256 = convert(extract32(spec, 32), uint256)
+    n: uint256 = convert(extract32(spec, 64), uint256)
+    k: uint256 = convert(extract32(spec, 96), uint256)
+    assert m >= 1 and m <= MAX_DIM and n >= 1 and n <= MAX_DIM and k >= 1 and k <= MAX_DIM, "Oracle: spec dimensions out of range"
+    assert i < m and j < n, "Oracle: entry outside the result"
+    assert len(row) == 4 * n, "Oracle: row must hold n int32 entries"
+    # The row against the committed root.
+    node: bytes32 = keccak256(concat(slice(convert(i, bytes32), 24, 8), row))
+    index: uint256 = i
+    count: uint256 = m
+    used: uint256 = 0
+    for _level: uint256 in range(MAX_PROOF):
+        if count <= 1:
+            break
+        if index % 2 == 1:
+            assert used < len(proof), "Oracle: Merkle proof too short"
+            node = keccak256(concat(proof[used], node))
+            used += 1
+        elif index + 1 < count:
+            assert used < len(proof), "Oracle: Merkle proof too short"
+            node = keccak256(concat(node, proof[used]))
+            used += 1
+        index //= 2
+        count = (count + 1) // 2
+    assert used == len(proof), "Oracle: Merkle proof too long"
+    assert node == jb.resultRoot, "Oracle: row is not in the committed result"
+    # The entry, recomputed by the chain.
+    out: Bytes[32] = raw_call(
+        GEMM_I8_ENTRY, abi_encode(extract32(spec, 128), m, n, k, i, j), max_outsize=32, is_static_call=True)
+    assert len(out) == 32, "Oracle: entry precompile failed"
+    computed: int256 = convert(convert(out, bytes32), int256)
+    committed: int256 = self._int32_le(row, j)
+    assert computed != committed, concat("Oracle: the committed entry is correct (", uint2str(convert(abs(computed), uint256)), " in absolute value)")
+    extcall IEscrow(ESCROW).fraudRefund(jobId, msg.sender)
+    infraction: uint256 = self.reportBlock[jobId]
+    self.reportSigners[jobId] = empty(bytes32)
+    for c: address in signers:
+        extcall ISlashing(SLASHING).slashChecker(c, infraction, msg.sender)
+    log FraudProven(jobId=jobId, prover=msg.sender, row=i, column=j, committed=committed, computed=computed, checkersSlashed=len(signers))
+
+
+@external
+@nonreentrant
+def submitLateSignatures(jobId: uint256, signers: DynArray[address, MAX_SIGNERS], signatures: DynArray[Bytes[65], MAX_SIGNERS]):
+    """
+    @notice Within challengeWindowBlocks of a job's report, anyone may add
+            signatures of the same attestation by active checkers the
+            transmitter left out: each earns the same checker-pool share
+            (the transmitter cannot choose who is paid), and a late VALID
+            signer is as slashable as the first ones if the result is
+            proven wrong.
+    @param signers The signers recorded so far (the ReportAccepted log,
+           then any LateSignersRewarded logs, in order).
+    @param signatures New signatures of the report's digest, any order.
+    """
+    assert keccak256(abi_encode(signers)) == self.reportSigners[jobId] and len(signers) > 0, \
+        "Oracle: signers differ from the job's report"
+    assert block.number <= self.reportBlock[jobId] + staticcall IParams(PARAMS).get("challengeWindowBlocks"), \
+        "Oracle: the window for late signatures has closed"
+    since: uint256 = staticcall IEscrow(ESCROW).commitBlock(jobId)
+    if since == 0:
+        since = staticcall IEscrow(ESCROW).acceptBlock(jobId)
+    digest: bytes32 = self.reportDigest[jobId]
+    all: DynArray[address, MAX_SIGNERS] = signers
+    added: DynArray[address, MAX_SIGNERS] = []
+    for sig: Bytes[65] in signatures:
+        assert len(sig) == 65, "Oracle: malformed signature"
+        r: uint256 = convert(extract32(sig, 0), uint256)
+        s: uint256 = convert(extract32(sig, 32), uint256)
+        v: uint256 = convert(extract32(sig, 33), uint256) & 255
+        assert (v == 27 or v == 28) and s <= SECP256K1N_HALF, "Oracle: malformed signature"
+        signer: address = ecrecover(digest, v, r, s)
+        assert signer != empty(address), "Oracle: invalid signature"
+        assert signer not in all, "Oracle: signer already counted for this report"
+        assert staticcall IStaking(STAKING).isActiveChecker(signer), "Oracle: signer is not an active checker"
+        assert staticcall IStaking(STAKING).checkerStakeAt(signer, since - 1) > 0, "Oracle: signer had no stake when the result was committed"
+        assert len(all) < MAX_SIGNERS, "Oracle: a report counts at most 32 signers"
+        all.append(signer)
+        added.append(signer)
+    assert len(added) > 0, "Oracle: no signatures"
+    self.reportSigners[jobId] = keccak256(abi_encode(all))
+    log LateSignersRewarded(jobId=jobId, signers=added)
+    extcall IStaking(STAKING).rewardCheckers(added)

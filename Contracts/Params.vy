@@ -29,10 +29,12 @@ GOVERNANCE: constant(address) = 0x0000000000000000000000000000000000001005
 MAX_PARAMS: constant(uint256) = 64
 BPS: constant(uint256) = 10_000
 ATH: constant(uint256) = 10**18
-ANY: constant(uint256) = max_value(uint256)
+DAY: constant(uint256) = 86_400         # blocks at one block a second
+# Ten million ATH: above any stake a role could need, far below overflow.
+MAX_STAKE: constant(uint256) = 10_000_000 * ATH
 # Longest governance period (deposit, voting, timelock): a larger value, e.g.
 # a wei amount typed into a block count, would freeze governance for good.
-MAX_GOV_BLOCKS: constant(uint256) = 10_000_000
+MAX_GOV_BLOCKS: constant(uint256) = 30 * DAY
 
 _params: HashMap[String[32], Param]
 _names: DynArray[String[32], MAX_PARAMS]
@@ -45,25 +47,29 @@ def __init__(overrides: DynArray[Override, MAX_PARAMS]):
             (each logged as a ParamChanged); an unknown name reverts.
     @param overrides Genesis values that replace defaults, in order.
     """
-    # name, default, lo, hi
-    self._define("validatorMinStake", 1_000 * ATH, 0, ANY)
-    self._define("operatorStakeClass0", 100 * ATH, 0, ANY)
-    self._define("operatorStakeClass1", 500 * ATH, 0, ANY)
-    self._define("operatorStakeClass2", 2_000 * ATH, 0, ANY)
-    self._define("checkerMinStake", 100 * ATH, 0, ANY)
-    self._define("unbondingBlocks", 201_600, 0, ANY)
+    # name, default, lo, hi. Durations assume 1-second blocks (DAY blocks a
+    # day); every bound keeps the chain working: no division by zero, no
+    # overflow in the contracts' arithmetic, no period that freezes a role.
+    self._define("validatorMinStake", 1_000 * ATH, ATH, MAX_STAKE)
+    self._define("operatorStakeClass0", 100 * ATH, ATH, MAX_STAKE)
+    self._define("operatorStakeClass1", 500 * ATH, ATH, MAX_STAKE)
+    self._define("operatorStakeClass2", 2_000 * ATH, ATH, MAX_STAKE)
+    self._define("checkerMinStake", 100 * ATH, ATH, MAX_STAKE)
+    # Two weeks; never shorter than the challenge window (checked below), so
+    # a checker that signed a wrong verdict cannot leave before the proof.
+    self._define("unbondingBlocks", 14 * DAY, 10, 90 * DAY)
     self._define("maxValidators", 100, 1, 100)
-    self._define("epochLength", 100, 1, ANY)
-    self._define("blockReward", 2 * ATH, 0, ANY)
-    self._define("blockRewardDecayBps", 10, 0, BPS)
+    self._define("epochLength", 100, 1, DAY)
+    self._define("blockReward", 2 * ATH, 0, 100 * ATH)
+    self._define("blockRewardDecayBps", 10, 0, 1_000)
     self._define("computeRewardShareBps", 3_000, 0, BPS)
     self._define("checkerRewardShareBps", 1_000, 0, BPS)
-    self._define("protocolFeeBps", 2_000, 0, BPS)
+    self._define("protocolFeeBps", 2_000, 0, 5_000)
     self._define("doubleSignSlashBps", 500, 0, BPS)
     self._define("downtimeSlashBps", 100, 0, BPS)
-    self._define("downtimeWindow", 100, 1, ANY)
+    self._define("downtimeWindow", 100, 1, DAY)
     self._define("minSignedBps", 5_000, 0, BPS)
-    self._define("jailBlocks", 600, 0, ANY)
+    self._define("jailBlocks", 600, 0, 30 * DAY)
     self._define("operatorDowntimePenaltyBps", 3_333, 0, BPS)
     self._define("operatorFraudPenaltyBps", 10_000, 0, BPS)
     # Two thirds of the checker stake, rounded down so that two of three
@@ -72,15 +78,28 @@ def __init__(overrides: DynArray[Override, MAX_PARAMS]):
     self._define("checkerQuorumBps", 6_666, 5_001, BPS)
     self._define("freivaldsRounds", 20, 1, 256)
     self._define("slaUptimeBps", 9_500, 0, BPS)
-    self._define("govQuorumBps", 3_340, 0, BPS)
+    # Below two thirds: a quorum above the stake that ever votes stalls
+    # governance for good.
+    self._define("govQuorumBps", 3_340, 1, 6_667)
     # At least a simple majority; below 100% or nothing could ever pass.
     self._define("govThresholdBps", 5_000, 5_000, BPS - 1)
     # Zero would veto every proposal, even one with no veto votes.
     self._define("govVetoBps", 3_340, 1, BPS)
-    self._define("govMinDeposit", 100 * ATH, 0, ANY)
-    self._define("govDepositBlocks", 1_000, 0, MAX_GOV_BLOCKS)
-    self._define("govVotingBlocks", 1_000, 1, MAX_GOV_BLOCKS)
-    self._define("govTimelockBlocks", 100, 0, MAX_GOV_BLOCKS)
+    self._define("govMinDeposit", 100 * ATH, ATH, 1_000_000 * ATH)
+    self._define("govDepositBlocks", 2 * DAY, 0, MAX_GOV_BLOCKS)
+    self._define("govVotingBlocks", 3 * DAY, 1, MAX_GOV_BLOCKS)
+    self._define("govTimelockBlocks", DAY, 0, MAX_GOV_BLOCKS)
+    # Fraud proofs: a settled job's payment is held this long, during which
+    # anyone may prove one entry of its result wrong (Oracle.proveFraud).
+    self._define("challengeWindowBlocks", DAY, 1, 30 * DAY)
+    # Share of a checker's slashable stake taken for signing VALID for a
+    # result proven wrong; and the prover's share of everything slashed.
+    self._define("checkerFraudSlashBps", 10_000, 1_000, BPS)
+    self._define("proverRewardBps", 1_000, 0, 5_000)
+    # The value of jobs awaiting a report or inside their challenge window
+    # may not exceed this share of the eligible checker stake (cost of
+    # corrupting a quorum above what it could steal; checked below).
+    self._define("jobValueCapBps", 5_000, 1, BPS)
 
     for o: Override in overrides:
         self._set(o.name, o.value)
@@ -109,6 +128,14 @@ def _check_shares():
     # The compute and checker pools are both carved out of one block reward.
     assert self._params["computeRewardShareBps"].value + self._params["checkerRewardShareBps"].value <= BPS, \
         "Params: computeRewardShareBps + checkerRewardShareBps must be at most 10000"
+    # A checker (or operator) that unbonds right after signing is still
+    # slashable when a fraud proof arrives at the end of the window.
+    assert self._params["unbondingBlocks"].value >= self._params["challengeWindowBlocks"].value, \
+        "Params: unbondingBlocks must be at least challengeWindowBlocks"
+    # What a bought quorum can steal (jobValueCapBps of the checker stake)
+    # stays below what it loses (checkerQuorumBps x checkerFraudSlashBps).
+    assert self._params["jobValueCapBps"].value * BPS < self._params["checkerQuorumBps"].value * self._params["checkerFraudSlashBps"].value, \
+        "Params: jobValueCapBps must be below checkerQuorumBps x checkerFraudSlashBps"
 
 
 @external

@@ -19,7 +19,7 @@ interface IParams:
     def get(name: String[32]) -> uint256: view
 
 interface IStaking:
-    def slash(account: address, role: uint8, amount: uint256, infractionBlock: uint256) -> uint256: nonpayable
+    def slash(account: address, role: uint8, amount: uint256, infractionBlock: uint256, prover: address) -> uint256: nonpayable
     def setJailed(validator: address, untilBlock: uint256): nonpayable
     def setBanned(validator: address): nonpayable
     def slashableStake(account: address, role: uint8, infractionBlock: uint256) -> uint256: view
@@ -35,6 +35,7 @@ SYSTEM: constant(address) = 0xffffFFFfFFffffffffffffffFfFFFfffFFFfFFfE
 BPS: constant(uint256) = 10_000
 ROLE_VALIDATOR: constant(uint8) = 1
 ROLE_OPERATOR: constant(uint8) = 2
+ROLE_CHECKER: constant(uint8) = 3
 MAX_SIGNERS: constant(uint256) = 100
 M64: constant(uint256) = 2**64 - 1
 
@@ -66,6 +67,12 @@ event OperatorSlashed:
     operator: indexed(address)
     penaltyBps: uint256
     reason: uint8
+    requested: uint256
+    slashed: uint256
+
+event CheckerSlashed:
+    checker: indexed(address)
+    infractionBlock: uint256
     requested: uint256
     slashed: uint256
 
@@ -101,7 +108,7 @@ def slashDoubleSign(validator: address, infractionBlock: uint256, evidenceHash: 
     self.banned[validator] = True
     stake: uint256 = staticcall IStaking(STAKING).slashableStake(validator, ROLE_VALIDATOR, infractionBlock)
     amount: uint256 = stake * self._param("doubleSignSlashBps") // BPS
-    taken: uint256 = extcall IStaking(STAKING).slash(validator, ROLE_VALIDATOR, amount, infractionBlock)
+    taken: uint256 = extcall IStaking(STAKING).slash(validator, ROLE_VALIDATOR, amount, infractionBlock, empty(address))
     extcall IStaking(STAKING).setBanned(validator)
     log DoubleSignSlashed(validator=validator, infractionBlock=infractionBlock, evidenceHash=evidenceHash, slashed=taken)
 
@@ -162,23 +169,47 @@ def _jailForDowntime(v: address, misses: uint256, size: uint256):
     self.jailedUntil[v] = until
     stake: uint256 = staticcall IStaking(STAKING).bondedStake(v, ROLE_VALIDATOR)
     amount: uint256 = stake * self._param("downtimeSlashBps") // BPS
-    taken: uint256 = extcall IStaking(STAKING).slash(v, ROLE_VALIDATOR, amount, block.number)
+    taken: uint256 = extcall IStaking(STAKING).slash(v, ROLE_VALIDATOR, amount, block.number, empty(address))
     extcall IStaking(STAKING).setJailed(v, until)
     log DowntimeJailed(validator=v, missed=misses, windowSize=size, slashed=taken, untilBlock=until)
 
 
 @external
-def slashOperator(operator: address, penaltyBps: uint256, reason: uint8):
+def slashOperator(operator: address, penaltyBps: uint256, reason: uint8, base: uint256, prover: address) -> uint256:
     """
     @notice Escrow or Oracle: slashes penaltyBps of the operator's required
-            stake, capped by what it has (bonded, then pending unbonding).
-    @param reason 2 invalid result (fraud), 3 unavailable (downtime); logged.
+            stake (the larger of `base`, its required stake when it accepted
+            the job, and its required stake now: re-registering with fewer
+            GPUs after accepting does not shrink the penalty), capped by what
+            it has (bonded, then pending unbonding). With a `prover` (a fraud
+            proof), proverRewardBps of what was taken is paid to it.
+    @param reason 2 invalid result (fraud), 3 unavailable (downtime), 4 not
+           committed by the deadline; logged.
+    @return What was taken.
     """
     assert msg.sender == ESCROW or msg.sender == ORACLE, "Slashing: only Escrow or the Oracle may slash operators"
     assert penaltyBps <= BPS, "Slashing: penalty above 10000 bps"
-    amount: uint256 = staticcall IStaking(STAKING).requiredStake(operator) * penaltyBps // BPS
-    taken: uint256 = extcall IStaking(STAKING).slash(operator, ROLE_OPERATOR, amount, 0)
+    amount: uint256 = max(base, staticcall IStaking(STAKING).requiredStake(operator)) * penaltyBps // BPS
+    taken: uint256 = extcall IStaking(STAKING).slash(operator, ROLE_OPERATOR, amount, 0, prover)
     log OperatorSlashed(operator=operator, penaltyBps=penaltyBps, reason=reason, requested=amount, slashed=taken)
+    return taken
+
+
+@external
+def slashChecker(checker: address, infractionBlock: uint256, prover: address) -> uint256:
+    """
+    @notice Oracle only: slashes checkerFraudSlashBps of the checker's stake
+            slashable for an infraction at `infractionBlock` (bonded, and
+            unbonding since then): it signed VALID for a result proven wrong.
+            proverRewardBps of what was taken is paid to `prover`.
+    @return What was taken.
+    """
+    assert msg.sender == ORACLE, "Slashing: only the Oracle may slash checkers"
+    stake: uint256 = staticcall IStaking(STAKING).slashableStake(checker, ROLE_CHECKER, infractionBlock)
+    amount: uint256 = stake * self._param("checkerFraudSlashBps") // BPS
+    taken: uint256 = extcall IStaking(STAKING).slash(checker, ROLE_CHECKER, amount, infractionBlock, prover)
+    log CheckerSlashed(checker=checker, infractionBlock=infractionBlock, requested=amount, slashed=taken)
+    return taken
 
 
 @external

@@ -220,6 +220,11 @@ totalBonded: public(uint256)
 checkpoints: HashMap[address, HashMap[uint256, uint256]]
 checkpointCount: HashMap[address, uint256]
 TOTAL_KEY: constant(address) = empty(address)          # checkpoints of the total
+# Active checker stake, checkpointed the same way (TOTAL_KEY: all checkers):
+# the Oracle counts a signer's stake as of the block before the job's
+# commitment, so stake bought after a result is known weighs nothing.
+checkerCheckpoints: HashMap[address, HashMap[uint256, uint256]]
+checkerCheckpointCount: HashMap[address, uint256]
 
 
 @deploy
@@ -270,6 +275,40 @@ def _checkpoint(account: address, newValue: uint256):
     else:
         self.checkpoints[account][n] = entry
         self.checkpointCount[account] = n + 1
+
+
+@internal
+def _checkerCheckpoint(account: address, newValue: uint256):
+    n: uint256 = self.checkerCheckpointCount[account]
+    entry: uint256 = (block.number << 160) | newValue
+    if n > 0 and self.checkerCheckpoints[account][n - 1] >> 160 == block.number:
+        self.checkerCheckpoints[account][n - 1] = entry
+    else:
+        self.checkerCheckpoints[account][n] = entry
+        self.checkerCheckpointCount[account] = n + 1
+
+
+@internal
+@view
+def _checkerValueAt(account: address, blockNumber: uint256) -> uint256:
+    n: uint256 = self.checkerCheckpointCount[account]
+    if n == 0:
+        return 0
+    if self.checkerCheckpoints[account][n - 1] >> 160 <= blockNumber:
+        return self.checkerCheckpoints[account][n - 1] & (2**160 - 1)
+    if self.checkerCheckpoints[account][0] >> 160 > blockNumber:
+        return 0
+    lo: uint256 = 0
+    hi: uint256 = n - 1
+    for _i: uint256 in range(64):
+        if hi - lo <= 1:
+            break
+        mid: uint256 = (lo + hi) // 2
+        if self.checkerCheckpoints[account][mid] >> 160 <= blockNumber:
+            lo = mid
+        else:
+            hi = mid
+    return self.checkerCheckpoints[account][lo] & (2**160 - 1)
 
 
 @internal
@@ -329,6 +368,10 @@ def _delist(v: address):
         self.listIndex[last] = i
     self.listIndex[v] = 0
     self.validators[v].registered = False
+    # The consensus key is free again (for its holder, or anyone else).
+    key: bytes32 = self.validators[v].consensusKey
+    if self.keyOwner[key] == v:
+        self.keyOwner[key] = empty(address)
     log ValidatorRemoved(validator=v)
 
 
@@ -341,6 +384,10 @@ def _setCheckerStake(c: address, newStake: uint256):
     self.checkers[c].active = active
     if active:
         self.totalCheckerStake += newStake
+        self._checkerCheckpoint(c, newStake)
+    else:
+        self._checkerCheckpoint(c, 0)
+    self._checkerCheckpoint(TOTAL_KEY, self.totalCheckerStake)
     if newStake == 0:
         self.checkers[c].registered = False
 
@@ -612,6 +659,12 @@ def unbond(role: uint8, validator: address, amount: uint256):
         own: uint256 = self.validators[msg.sender].selfStake
         assert amount <= own, "Staking: amount exceeds the validator self stake"
         self._setSelfStake(msg.sender, own - amount)
+        # Unbonding below the minimum leaves the registry: such a validator
+        # can never be in the active set, and would hold one of the
+        # MAX_REGISTRY slots for good. (A slash below the minimum does not
+        # delist: the validator may top up with addStake.)
+        if own - amount < self._param("validatorMinStake"):
+            self._delist(msg.sender)
     elif role == ROLE_OPERATOR:
         stake: uint256 = self.operators[msg.sender].stake
         assert amount <= stake, "Staking: amount exceeds the operator stake"
@@ -633,6 +686,8 @@ def unbond(role: uint8, validator: address, amount: uint256):
     else:
         raise "Staking: unknown role"
     assert len(self.unbonding[msg.sender]) < MAX_UNBONDING, "Staking: too many unbonding entries"
+    # Params keeps unbondingBlocks >= challengeWindowBlocks: stake unbonded
+    # after signing a verdict stays slashable until the window closes.
     release: uint256 = block.number + self._param("unbondingBlocks")
     self.unbonding[msg.sender].append(UnbondingEntry(role=role, amount=amount, createdBlock=block.number, releaseBlock=release))
     self._bond(msg.sender, amount, False)
@@ -788,11 +843,13 @@ def rewardCheckers(checkers: DynArray[address, 32]):
 
 @external
 @nonreentrant
-def slash(account: address, role: uint8, amount: uint256, infractionBlock: uint256) -> uint256:
+def slash(account: address, role: uint8, amount: uint256, infractionBlock: uint256, prover: address) -> uint256:
     """
     @notice Slashing only: takes up to `amount` from the bonded stake of
             `role` (1-3), then from that role's unbonding entries created at
-            or after `infractionBlock`, and sends it to Governance.
+            or after `infractionBlock`, and sends it to Governance, less
+            proverRewardBps of it paid to `prover` when one is named (whoever
+            proved the fraud).
     @return What was taken.
     """
     assert msg.sender == SLASHING, "Staking: only Slashing may slash"
@@ -825,8 +882,13 @@ def slash(account: address, role: uint8, amount: uint256, infractionBlock: uint2
             left -= take
     taken: uint256 = amount - left
     log Slashed(account=account, role=role, requested=amount, fromBonded=fromBonded, fromUnbonding=taken - fromBonded)
-    if taken > 0:
-        raw_call(GOVERNANCE, b"", value=taken)
+    toProver: uint256 = 0
+    if prover != empty(address):
+        toProver = taken * self._param("proverRewardBps") // BPS
+    if toProver > 0:
+        self.rewards[prover] += toProver   # claimRewards pays it
+    if taken > toProver:
+        raw_call(GOVERNANCE, b"", value=taken - toProver)
     return taken
 
 
@@ -966,6 +1028,25 @@ def stakeAt(account: address, blockNumber: uint256) -> uint256:
             delegations) at the end of block `blockNumber`.
     """
     return self._valueAt(account, blockNumber)
+
+
+@external
+@view
+def checkerStakeAt(account: address, blockNumber: uint256) -> uint256:
+    """
+    @notice `account`'s active checker stake at the end of `blockNumber`
+            (0 while it was below checkerMinStake or not a checker).
+    """
+    return self._checkerValueAt(account, blockNumber)
+
+
+@external
+@view
+def totalCheckerStakeAt(blockNumber: uint256) -> uint256:
+    """
+    @notice All active checker stake at the end of `blockNumber`.
+    """
+    return self._checkerValueAt(TOTAL_KEY, blockNumber)
 
 
 @external

@@ -39,6 +39,7 @@ PARAM_OVERRIDES = [
     ("govDepositBlocks", 30),
     ("govVotingBlocks", 30),
     ("govTimelockBlocks", 10),
+    ("challengeWindowBlocks", 20),
 ]
 
 # Chain settings of the devnet.

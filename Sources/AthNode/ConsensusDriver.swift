@@ -341,7 +341,9 @@ public final class ConsensusDriver: @unchecked Sendable {
             .sorted { Keccak256.hash($0.encode()).bytes.lexicographicallyPrecedes(Keccak256.hash($1.encode()).bytes) }
             .prefix(ConsensusBlock.maxEvidence))
         let proposer = state.validators[state.proposerIndex(round: r)].address
-        let built = chain.buildConsensusBlock(timestamp: UInt64(Date().timeIntervalSince1970), coinbase: keyAddress,
+        // Priority fees go to the proposer's Staking account (the set's
+        // address for it), which a secp256k1 key controls.
+        let built = chain.buildConsensusBlock(timestamp: UInt64(Date().timeIntervalSince1970), coinbase: proposer,
                                               proposer: proposer, validatorsHash: state.validators.hash,
                                               lastCommit: lastCommit, evidence: evidence,
                                               inputs: inputs(lastCommit: lastCommit, evidence: evidence))

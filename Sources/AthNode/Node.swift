@@ -206,7 +206,9 @@ public final class Node: @unchecked Sendable {
         let now = UInt64(Date().timeIntervalSince1970)
         do {
             let proposer = proposerAddress()
-            try chain.produceBlock(timestamp: now, coinbase: keyAddress, proposer: proposer)
+            // The proposer's Staking account takes the priority fees: an
+            // address a secp256k1 key controls, not the consensus key's.
+            try chain.produceBlock(timestamp: now, coinbase: proposer, proposer: proposer)
         } catch {
             logger.critical("block production failed; stopping", metadata: ["error": "\(error)"])
             stopped.store(true, ordering: .sequentiallyConsistent)

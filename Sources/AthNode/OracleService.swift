@@ -43,6 +43,48 @@ final class ChainOracleView: OracleChainView {
         return t
     }
 
+    /// The block whose stake the Oracle contract weighs for `subject`: the
+    /// one before the job's commitment (or acceptance), or before the epoch.
+    private var asOf: [OracleSubject: UInt256] = [:]
+    private var stakesAsOf: [OracleSubject: [Address: UInt256]] = [:]
+    private var totalsAsOf: [OracleSubject: UInt256] = [:]
+
+    private func referenceBlock(_ subject: OracleSubject) -> UInt256 {
+        if let known = asOf[subject] { return known }
+        var block = UInt256.zero
+        switch subject {
+        case .job(let id):
+            var since = uint(.escrow, OracleViews.commitBlock, [.uint(id)])
+            if since.isZero { since = uint(.escrow, OracleViews.acceptBlock, [.uint(id)]) }
+            if !since.isZero { block = since &- UInt256(1) }
+        case .uptime(_, let epoch):
+            let length = uint(.params, ParamsABI.get, [.string("epochLength")])
+            let (start, overflow) = UInt256(epoch).multipliedReportingOverflow(by: length)
+            if !overflow && !start.isZero { block = start &- UInt256(1) }
+        }
+        asOf[subject] = block
+        return block
+    }
+
+    func checkerStake(_ checker: Address, for subject: OracleSubject) -> UInt256? {
+        guard activeCheckerStake(checker) != nil else { return nil }
+        if let known = stakesAsOf[subject]?[checker] { return known }
+        let stake = uint(.staking, OracleViews.checkerStakeAt, [.address(checker), .uint(referenceBlock(subject))])
+        stakesAsOf[subject, default: [:]][checker] = stake
+        return stake
+    }
+
+    func totalCheckerStake(for subject: OracleSubject) -> UInt256 {
+        if let known = totalsAsOf[subject] { return known }
+        let total = uint(.staking, OracleViews.totalCheckerStakeAt, [.uint(referenceBlock(subject))])
+        totalsAsOf[subject] = total
+        return total
+    }
+
+    func isActiveOperator(_ operator: Address) -> Bool {
+        view(.staking, OracleViews.isActiveOperator, [.address(`operator`)])?.first?.boolValue ?? false
+    }
+
     var quorumBps: UInt256 {
         if let quorum { return quorum }
         let q = uint(.params, ParamsABI.get, [.string("checkerQuorumBps")])
@@ -78,8 +120,13 @@ final class ChainOracleView: OracleChainView {
 /// Staking views the oracle needs beyond the CLI's.
 enum OracleViews {
     static let isActiveChecker = ABIFunction("isActiveChecker", [.address], returns: [.bool])
+    static let isActiveOperator = ABIFunction("isActiveOperator", [.address], returns: [.bool])
     static let checkerStake = ABIFunction("checkerStake", [.address], returns: [.uint256])
     static let totalCheckerStake = ABIFunction("totalCheckerStake", returns: [.uint256])
+    static let checkerStakeAt = ABIFunction("checkerStakeAt", [.address, .uint256], returns: [.uint256])
+    static let totalCheckerStakeAt = ABIFunction("totalCheckerStakeAt", [.uint256], returns: [.uint256])
+    static let commitBlock = ABIFunction("commitBlock", [.uint256], returns: [.uint256])
+    static let acceptBlock = ABIFunction("acceptBlock", [.uint256], returns: [.uint256])
 }
 
 /// The node's oracle module: pools checker attestations that arrive over

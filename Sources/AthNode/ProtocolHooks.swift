@@ -23,8 +23,8 @@ public struct ValidatorEntry: Sendable, Equatable {
 /// The node's per-block system calls into the protocol contracts, made
 /// from the system address and charged to no one:
 /// - block start: the block reward (`Staking.blockRewardNow()`, decayed per
-///   epoch) is minted to Staking and split by `Staking.mintReward(proposer,
-///   amount)` (which also rolls the epoch and fixes its validator set); then
+///   epoch) is split by `Staking.mintReward(proposer, amount)` and, only if
+///   that call succeeds, minted to Staking (which also rolls the epoch and fixes its validator set); then
 ///   `Slashing.recordSignatures` records which validators of the epoch's set
 ///   signed;
 /// - block end: `Escrow.settleDueLeases()` streams leases an epoch behind.
@@ -46,9 +46,15 @@ public struct ProtocolHooks: SystemHooks {
             return failed("Staking.blockRewardNow", reward, calls)
         }
         if !amount.isZero {
-            calls.mint(ProtocolContracts.staking, amount)
+            // Accounted first, minted only once accounted: a failing
+            // mintReward (reverted, so nothing recorded) mints nothing, and
+            // no ATH sits in Staking that no account owns.
             let minted = calls.call(ProtocolContracts.staking, input: ProtocolABI.mintReward(calls.proposer, amount))
-            if minted.status != .success { failed("Staking.mintReward", minted, calls) }
+            if minted.status == .success {
+                calls.mint(ProtocolContracts.staking, amount)
+            } else {
+                failed("Staking.mintReward", minted, calls)
+            }
         }
         guard calls.hasCode(ProtocolContracts.slashing) else { return }
         // Double-sign evidence the block includes (verified by consensus

@@ -68,6 +68,21 @@ public protocol OracleChainView {
     func lastRound(_ subject: OracleSubject) -> UInt256
     /// The current epoch (block number / epochLength).
     var epoch: UInt64 { get }
+    /// The checker's stake as the Oracle contract weighs it for `subject`
+    /// (as of the block before the job's commitment or the epoch's start);
+    /// nil when it is not an active checker now.
+    func checkerStake(_ checker: Address, for subject: OracleSubject) -> UInt256?
+    /// All active checker stake as of the same block.
+    func totalCheckerStake(for subject: OracleSubject) -> UInt256
+    /// Whether Staking lists `operator` as an active operator (uptime is
+    /// only attested for those).
+    func isActiveOperator(_ operator: Address) -> Bool
+}
+
+extension OracleChainView {
+    public func checkerStake(_ checker: Address, for subject: OracleSubject) -> UInt256? { activeCheckerStake(checker) }
+    public func totalCheckerStake(for subject: OracleSubject) -> UInt256 { totalCheckerStake }
+    public func isActiveOperator(_ operator: Address) -> Bool { true }
 }
 
 /// Why an attestation was refused. Each reads as one sentence for the submitter.
@@ -79,6 +94,10 @@ public enum AttestationError: Error, Equatable, Sendable, CustomStringConvertibl
     case rootMismatch(job: UInt256, committed: Hash32, attested: Hash32)
     case staleRound(OracleSubject, round: UInt256, last: UInt256)
     case epochNotFinished(epoch: UInt64, current: UInt64)
+    /// Uptime of an epoch too old to be reported any more.
+    case epochTooOld(epoch: UInt64, current: UInt64, window: UInt64)
+    /// Uptime of an address that is not an active operator.
+    case notActiveOperator(Address)
     case uptimeAbove100(UInt64)
     case duplicate(OracleSubject, Address)
     case conflicting(OracleSubject, Address)
@@ -104,6 +123,9 @@ public enum AttestationError: Error, Equatable, Sendable, CustomStringConvertibl
             return "the attested root \(attested) of job \(id) is not the committed root \(committed)"
         case .staleRound(let subject, let round, let last):
             return "round \(round) of \(subject) is not newer than the last reported round \(last)"
+        case .epochTooOld(let epoch, let current, let window):
+            return "epoch \(epoch) is too old: the pool takes uptime for the last \(window) finished epochs (the current epoch is \(current))"
+        case .notActiveOperator(let a): return "\(a) is not an active operator in Staking"
         case .epochNotFinished(let epoch, let current):
             return "epoch \(epoch) is not finished (the current epoch is \(current))"
         case .uptimeAbove100(let bps): return "uptime \(bps) bps is above 10000"
@@ -169,6 +191,10 @@ public final class AttestationPool: Sendable {
     public static let maxRoundsPerSigner = 4
     /// Statements one checker may have pooled in all.
     public let maxPerSigner: Int
+    /// Finished epochs whose uptime the pool takes: the last two (Escrow
+    /// holds lease earnings two epochs, so later reports refund nothing);
+    /// older uptime subjects are dropped by `prune`.
+    public static let uptimeEpochs: UInt64 = 2
 
     private struct Entry {
         var attestations: [PooledAttestation] = []
@@ -196,9 +222,11 @@ public final class AttestationPool: Sendable {
             throw .malformedSignature
         }
         try check(statement, view: view)
-        guard let stake = view.activeCheckerStake(signer) else { throw .notActiveChecker(signer) }
+        guard view.activeCheckerStake(signer) != nil else { throw .notActiveChecker(signer) }
         let subject = statement.subject
-        let pooled = PooledAttestation(statement: statement, signer: signer, signature: signature, stake: stake)
+        let weighed = view.checkerStake(signer, for: subject) ?? .zero
+        let total = view.totalCheckerStake(for: subject)
+        let pooled = PooledAttestation(statement: statement, signer: signer, signature: signature, stake: weighed)
         let result: Result<PoolAdmission, AttestationError> = entries.withLock { map in
             if map[subject] == nil && map.count >= maxSubjects { return .failure(.poolFull(maxSubjects)) }
             var entry = map[subject] ?? Entry()
@@ -218,7 +246,7 @@ public final class AttestationPool: Sendable {
             entry.attestations.append(pooled)
             map[subject] = entry
             let agreeing = entry.attestations.filter { $0.statement == statement }
-            let quorum = Self.reachesQuorum(agreeing.reduce(UInt256.zero) { $0 &+ $1.stake }, view)
+            let quorum = Self.reachesQuorum(agreeing.reduce(UInt256.zero) { $0 &+ $1.stake }, total: total, view)
             return .success(PoolAdmission(signer: signer, attestations: entry.attestations.count, quorum: quorum))
         }
         return try result.get()
@@ -242,7 +270,12 @@ public final class AttestationPool: Sendable {
             }
         case .uptime(let u):
             guard u.uptimeBps <= 10_000 else { throw .uptimeAbove100(u.uptimeBps) }
-            guard u.epoch < view.epoch else { throw .epochNotFinished(epoch: u.epoch, current: view.epoch) }
+            let current = view.epoch
+            guard u.epoch < current else { throw .epochNotFinished(epoch: u.epoch, current: current) }
+            guard u.epoch + Self.uptimeEpochs >= current else {
+                throw .epochTooOld(epoch: u.epoch, current: current, window: Self.uptimeEpochs)
+            }
+            guard view.isActiveOperator(u.operator) else { throw .notActiveOperator(u.operator) }
         }
         let last = view.lastRound(subject)
         guard statement.round > last else { throw .staleRound(subject, round: statement.round, last: last) }
@@ -253,8 +286,7 @@ public final class AttestationPool: Sendable {
     }
 
     /// The contract's rule: signed · 10000 ≥ quorumBps · total, with some stake at all.
-    static func reachesQuorum(_ signed: UInt256, _ view: some OracleChainView) -> Bool {
-        let total = view.totalCheckerStake
+    static func reachesQuorum(_ signed: UInt256, total: UInt256, _ view: some OracleChainView) -> Bool {
         guard !total.isZero else { return false }
         let (lhs, o1) = signed.multipliedReportingOverflow(by: UInt256(10_000))
         let (rhs, o2) = view.quorumBps.multipliedReportingOverflow(by: total)
@@ -271,7 +303,7 @@ public final class AttestationPool: Sendable {
     public var subjectCount: Int { entries.withLock { $0.count } }
 
     /// Reports for every subject where checkers holding the quorum (by their
-    /// stake now) agree on one statement of a round newer than the last
+    /// stake as the contract weighs it: before the result existed) agree on one statement of a round newer than the last
     /// reported. At most 32 signers, the largest stakes first.
     public func readyReports(view: some OracleChainView) -> [OracleReport] {
         let snapshot = entries.withLock { $0 }
@@ -281,16 +313,17 @@ public final class AttestationPool: Sendable {
             var groups: [OracleStatement: [PooledAttestation]] = [:]
             for a in entry.attestations where a.statement.round > last { groups[a.statement, default: []].append(a) }
             var best: OracleReport?
+            let total = groups.isEmpty ? UInt256.zero : view.totalCheckerStake(for: subject)
             for (statement, list) in groups {
                 var members: [(PooledAttestation, UInt256)] = []
                 for a in list {
-                    guard let stake = view.activeCheckerStake(a.signer) else { continue }
+                    guard let stake = view.checkerStake(a.signer, for: subject), !stake.isZero else { continue }
                     members.append((a, stake))
                 }
                 members.sort { $0.1 > $1.1 }
                 let chosen = members.prefix(Self.maxSigners).sorted { $0.0.signer.bytes.lexicographicallyPrecedes($1.0.signer.bytes) }
                 let signed = chosen.reduce(UInt256.zero) { $0 &+ $1.1 }
-                guard Self.reachesQuorum(signed, view) else { continue }
+                guard Self.reachesQuorum(signed, total: total, view) else { continue }
                 let report = OracleReport(statement: statement, signers: chosen.map(\.0.signer),
                                           signatures: chosen.map(\.0.signature), signedStake: signed)
                 if best.map({ signed > $0.signedStake }) ?? true { best = report }
@@ -309,6 +342,11 @@ public final class AttestationPool: Sendable {
         for subject in subjects {
             if case .job(let id) = subject, let job = view.job(id),
                job.state != OracleJobView.accepted && job.state != OracleJobView.committed {
+                done.append(subject)
+                continue
+            }
+            // Uptime subjects expire once their epoch is too old to report.
+            if case .uptime(_, let epoch) = subject, epoch + Self.uptimeEpochs < view.epoch {
                 done.append(subject)
                 continue
             }

@@ -52,7 +52,7 @@ struct ChainPrecompileExecutionTests {
         let on = try Self.run(to: Address(low: 0x0a02), data: Self.signed, chainPrecompiles: true)
         #expect(on.status == .success)
         #expect(on.output == UInt256.one.bigEndianBytes)
-        #expect(on.gasUsed == 21_000 + calldata + 2_000)
+        #expect(on.gasUsed == 21_000 + calldata + 4_500)
         let off = try Self.run(to: Address(low: 0x0a02), data: Self.signed, chainPrecompiles: false)
         #expect(off.status == .success)
         #expect(off.output.isEmpty)

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import AthPrimitives
 import AthCrypto
@@ -56,6 +57,31 @@ struct ProtocolHooksTests {
         #expect(twin.head.hash == chain.head.hash)
         #expect(twin.head.stateRoot == chain.head.stateRoot)
     }
+
+    /// A Staking whose `mintReward` reverts (here: code that answers
+    /// `blockRewardNow()` with 5 ATH and reverts on anything else) gets no
+    /// ATH: the reward is minted only once it has been accounted.
+    @Test func aFailingMintRewardMintsNothing() throws {
+        let dir = scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let json = """
+        {"chainId": 7399, "timestamp": 1767225600, "gasLimit": 30000000, "baseFeePerGas": "1000000000",
+         "alloc": {"0x0000000000000000000000000000000000001001": {"balance": "0", "code": "0x\(Self.revertingStaking)"}}}
+        """
+        let genesis = try Genesis(json: Array(json.utf8))
+        let failures = Mutex<[String]>([])
+        let chain = try Chain(dataDirectory: dir, genesis: genesis,
+                              hooks: ProtocolHooks(report: { message in failures.withLock { $0.append(message) } }))
+        for i in 1...3 {
+            _ = try chain.produceBlock(timestamp: genesis.timestamp + UInt64(i), coinbase: Address(low: 7), proposer: Self.validator)
+        }
+        #expect((chain.store.account(ProtocolContracts.staking)?.balance ?? .zero) == .zero)
+        #expect(failures.withLock { $0.count } == 3)
+        #expect(failures.withLock { $0.allSatisfy { $0.contains("Staking.mintReward") } })
+    }
+
+    /// blockRewardNow() -> 5 ATH; any other call reverts.
+    static let revertingStaking = "60003560e01c63c38a24d214601357600080fd5b674563918244f4000060005260206000f3"
 
     @Test func validatorSetDecodingRefusesMalformedData() {
         let account = Address(low: 0x42)

@@ -156,9 +156,10 @@ def create_job(w3, customer, price, operator=None, deadline_in=30, spec=b"spec")
 
 
 def run_valid_job(w3, customer, operator, transmitter, checkers, price, work_units, root=b"result"):
-    """A job end to end: create (for `operator`), accept, commit, valid report by `checkers`.
-    Returns (jobId, {step: receipt}, the operator's balance change over the report, the
-    treasury's). `transmitter` must not be the operator; exact while nothing else pays either."""
+    """A job end to end: create (for `operator`), accept, commit, valid report by `checkers`,
+    and the release of the held payment after the challenge window.
+    Returns (jobId, {step: receipt}, the operator's balance change from the report to the
+    release, the treasury's). `transmitter` must not be the operator; exact while nothing else pays either."""
     from web3 import Web3
     escrow = contract(w3, "Escrow")
     job_id, r_create = create_job(w3, customer, price, operator)
@@ -168,6 +169,12 @@ def run_valid_job(w3, customer, operator, transmitter, checkers, price, work_uni
     op_before = w3.eth.get_balance(operator.address)
     treasury_before = w3.eth.get_balance(ADDRESS["Governance"])
     r_report = submit_report(w3, transmitter, checkers, job_id, result_root, VALID, work_units)
+    # The price is held for the challenge window, then the node releases it.
+    wait_for_block(w3, escrow.functions.releaseBlock(job_id).call() + 1)
+    deadline = time.time() + 30
+    while escrow.functions.heldPrice(job_id).call() != 0:
+        assert time.time() < deadline, f"job {job_id}'s payout was not released after its challenge window"
+        time.sleep(0.05)
     paid = w3.eth.get_balance(operator.address) - op_before
     fee = w3.eth.get_balance(ADDRESS["Governance"]) - treasury_before
     receipts = {"createJob": r_create, "acceptJob": r_accept, "commitResult": r_commit, "submitReport": r_report}

@@ -238,7 +238,7 @@ def test_governance_param_change_end_to_end(cli, by, accounts, w3):
     assert f"{validator.address} voted yes on proposal {pid} with weight 1,000 ATH" in out, out
     fails(by(0, "gov", "vote", pid, "no"), "Governance: already voted")
     fails(by(0, "gov", "vote", pid, "maybe"), "vote \"maybe\" is not one of yes, no, abstain, veto")
-    fails(by(9, "gov", "vote", pid, "no"), "Governance: no stake at the proposal's voting start")
+    fails(by(9, "gov", "vote", pid, "no"), "Governance: no stake at the proposal's snapshot")
     # Account 1 (the genesis operator, 500 ATH) joins: 1,500 of about 3,000 ATH staked meets the quorum.
     ok(by(1, "gov", "vote", pid, "yes"))
     assert rows(ok(cli("gov", "show", pid)))["votes"] == "yes 1,500 ATH, no 0 ATH, abstain 0 ATH, veto 0 ATH"

@@ -54,7 +54,7 @@ def test_protocol_fee_change_end_to_end_and_a_veto(w3, accounts):
     wait_for_block(w3, max(start, field(gov, veto_id, 8)) + 1)
 
     # Refusals while voting.
-    assert "Governance: no stake at the proposal's voting start" in revert_reason(w3, outsider, gov.functions.vote(fee_id, YES))
+    assert "Governance: no stake at the proposal's snapshot" in revert_reason(w3, outsider, gov.functions.vote(fee_id, YES))
     assert "Governance: option must be" in revert_reason(w3, validator, gov.functions.vote(fee_id, 7))
     assert "Params: only Governance may change parameters" in revert_reason(w3, validator, params.functions.set("protocolFeeBps", 1))
     assert "Params: unknown parameter" in revert_reason(w3, validator, params.functions.get("noSuchThing"))

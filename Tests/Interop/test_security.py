@@ -1,0 +1,606 @@
+"""The attacks of docs/security.md, each performed end to end on a real
+`athd dev` (no embedded compute: the test holds the dev checkers' keys and
+plays every role, honest or hostile) through JSON-RPC, signing with
+eth-account as an attacker would, and shown failing or unprofitable."""
+import secrets
+
+import pytest
+from Crypto.Cipher import ChaCha20
+from Crypto.Hash import keccak
+from eth_abi import encode
+from eth_account import Account
+from web3 import Web3
+
+from athnode import DevNode, dev_keys
+from protocol import (ADDRESS, ATH, INVALID, UNAVAILABLE, VALID, attestations, contract, events, revert_reason, send,
+                      submit_report, transact, uptime_attestations, wait_for_block)
+
+KIND = Web3.keccak(b"ath/gemm-i8/v1")
+ZERO = "0x" + "00" * 20
+BLOCK_MS = 300
+
+
+def keccak256(data):
+    return keccak.new(digest_bits=256, data=data).digest()
+
+
+@pytest.fixture
+def dev(athd_bin, tmp_path):
+    """A fresh `athd dev` per test (attacks slash and drain the dev roles)."""
+    n = DevNode(athd_bin, tmp_path / "home", ["--block-time-ms", str(BLOCK_MS)]).start()
+    yield n
+    assert n.stop() == 0, n.read_log()[-3000:]
+
+
+@pytest.fixture
+def w3(dev):
+    return Web3(Web3.HTTPProvider(dev.url, request_kwargs={"timeout": 60}))
+
+
+@pytest.fixture(scope="module")
+def keys():
+    return dev_keys(10)
+
+
+def fund(w3, funder, amount):
+    """A fresh account holding `amount` wei from `funder`."""
+    acct = Account.create()
+    tx = {"from": funder.address, "to": acct.address, "value": amount, "chainId": w3.eth.chain_id, "gas": 21_000,
+          "nonce": w3.eth.get_transaction_count(funder.address, "pending"),
+          "maxFeePerGas": 4 * 10**9, "maxPriorityFeePerGas": 10**9}
+    h = w3.eth.send_raw_transaction(funder.sign_transaction(tx).raw_transaction)
+    assert w3.eth.wait_for_transaction_receipt(h, timeout=30).status == 1
+    return acct
+
+
+def register_checker(w3, acct, stake):
+    transact(w3, acct, contract(w3, "Staking").functions.registerChecker("http://127.0.0.1:9"), value=stake, gas=500_000)
+
+
+def register_operator(w3, acct, stake=500 * ATH):
+    transact(w3, acct, contract(w3, "Staking").functions.registerOperator("GPU", 1, 80, "http://127.0.0.1:9"),
+             value=stake, gas=500_000)
+
+
+def spec(m, n, k, seed, rounds=20):
+    return encode(["bytes32", "uint256", "uint256", "uint256", "bytes32", "uint256"], [KIND, m, n, k, seed, rounds])
+
+
+def keystream(seed, letter, offset, count):
+    cipher = ChaCha20.new(key=seed, nonce=bytes([letter]) + bytes(11))
+    cipher.seek(offset)
+    return cipher.encrypt(bytes(count))
+
+
+def entry(seed, n, k, i, j):
+    """C[i][j] of the gemm-i8 spec (docs/gemm-i8.md), one dot product."""
+    a = keystream(seed, 0x41, i * k, k)
+    b = keystream(seed, 0x42, 0, k * n)[j::n]
+    s8 = lambda x: x - 256 if x > 127 else x
+    return sum(s8(x) * s8(y) for x, y in zip(a, b))
+
+
+def row_bytes(values):
+    return b"".join(v.to_bytes(4, "little", signed=True) for v in values)
+
+
+def merkle(leaves, index):
+    """The root of `leaves` and the proof of leaf `index` (docs/gemm-i8.md:
+    an odd level carries its last node up unchanged)."""
+    proof, level = [], list(leaves)
+    while len(level) > 1:
+        if index % 2 == 1:
+            proof.append(level[index - 1])
+        elif index + 1 < len(level):
+            proof.append(level[index + 1])
+        nxt = [keccak256(level[p] + level[p + 1]) for p in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            nxt.append(level[-1])
+        level, index = nxt, index // 2
+    return level[0], proof
+
+
+class Garbage:
+    """A result for an m×n×k job that is all zeros except row i, which holds
+    the true C[i][good] and a wrong C[i][bad]: the root the cheat commits,
+    and what a prover needs."""
+
+    def __init__(self, m, n, k, seed, i=None, good=3, bad=7):
+        self.i = m // 2 if i is None else i
+        self.good, self.bad = good, bad
+        values = [0] * n
+        self.true_good = entry(seed, n, k, self.i, good)
+        self.true_bad = entry(seed, n, k, self.i, bad)
+        values[good] = self.true_good
+        values[bad] = self.true_bad + 1
+        self.row = row_bytes(values)
+        zero = bytes(4 * n)
+        leaves = [keccak256(r.to_bytes(8, "big") + (self.row if r == self.i else zero)) for r in range(m)]
+        self.root, self.proof = merkle(leaves, self.i)
+
+
+def create_gemm(w3, customer, operator, job_spec, price, deadline_in=400):
+    escrow = contract(w3, "Escrow")
+    r = transact(w3, customer, escrow.functions.createJobWithSpec(job_spec, operator, w3.eth.block_number + deadline_in),
+                 value=price, gas=600_000)
+    (created,) = events(escrow, r, "JobCreated")
+    return created["jobId"]
+
+
+def job_state(w3, job_id):
+    return contract(w3, "Escrow").functions.job(job_id).call()
+
+
+def signers_of(w3, receipt):
+    (log,) = events(contract(w3, "Oracle"), receipt, "ReportAccepted")
+    return list(log["signers"])
+
+
+def refused(w3, account, call, text, value=0):
+    """`call` reverts with a reason containing `text` (eth_call), and the
+    transaction, sent anyway, is mined as a revert that changes nothing."""
+    reason = revert_reason(w3, account, call, value=value)
+    assert text in reason, f"expected {text!r}, got {reason!r}"
+    r = send(w3, account, call, value=value, gas=3_000_000)
+    assert r.status == 0
+    return reason
+
+
+# ---------------------------------------------------------------- attack 1
+
+def test_bought_quorum_is_slashed(w3, keys):
+    """Attack 1. A quorum bought after a result is known weighs nothing; a
+    quorum bought before it signs VALID for garbage, cannot leave before the
+    challenge window closes, and a one-entry fraud proof on a 4096³ job
+    refunds the customer, slashes the operator and every VALID signer and
+    pays the prover. The same proof against a correct entry is refused."""
+    staking, escrow, oracle = contract(w3, "Staking"), contract(w3, "Escrow"), contract(w3, "Oracle")
+    honest = keys[2:5]
+    customer, prover, bank = keys[6], keys[8], keys[7]
+
+    # (a) Stake bought after the commitment does not count.
+    seed = secrets.token_bytes(32)
+    job_a = create_gemm(w3, customer, keys[1].address, spec(64, 64, 64, seed), ATH)
+    transact(w3, keys[1], escrow.functions.acceptJob(job_a))
+    transact(w3, keys[1], escrow.functions.commitResult(job_a, b"\x11" * 32))
+    late = [fund(w3, bank, 301 * ATH) for _ in range(2)]
+    for a in late:
+        register_checker(w3, a, 300 * ATH)
+    assert staking.functions.totalCheckerStake().call() == 900 * ATH
+    sigs = attestations(w3, late, job_a, b"\x11" * 32, INVALID, 0, 1)
+    refused(w3, bank, oracle.functions.submitReport(job_a, b"\x11" * 32, INVALID, 0, 1, sigs),
+            "Oracle: checker quorum not reached")
+    assert job_state(w3, job_a)[9] == 3        # still committed, the honest operator unslashed
+    # The honest checkers still settle it: stake is weighed as of the commitment.
+    submit_report(w3, keys[9], honest, job_a, b"\x11" * 32, VALID, 1)
+    assert job_state(w3, job_a)[9] == 4
+
+    # Uptime 0 for the honest operator, for an epoch that began before the
+    # late stake was bonded: refused too.
+    length = contract(w3, "Params").functions.get("epochLength").call()
+    epoch = w3.eth.block_number // length
+    wait_for_block(w3, (epoch + 1) * length + 1)
+    sigs = uptime_attestations(w3, late, keys[1].address, epoch, 0, 1)
+    refused(w3, bank, oracle.functions.submitUptimeReport(keys[1].address, epoch, 0, 1, sigs),
+            "Oracle: checker quorum not reached")
+
+    # (b) Bonded before: 600 of 900 ATH of checker stake is a quorum.
+    cheat = fund(w3, bank, 510 * ATH)
+    register_operator(w3, cheat)
+    n = 4096
+    seed = secrets.token_bytes(32)
+    job_spec = spec(n, n, n, seed)
+    price = 10 * ATH
+    job_b = create_gemm(w3, customer, cheat.address, job_spec, price)
+    garbage = Garbage(n, n, n, seed)
+    assert garbage.true_bad != 0 or garbage.true_good != 0
+    transact(w3, cheat, escrow.functions.acceptJob(job_b))
+    transact(w3, cheat, escrow.functions.commitResult(job_b, garbage.root))
+    customer_before = w3.eth.get_balance(customer.address)
+    r = submit_report(w3, bank, late, job_b, garbage.root, VALID, 64)
+    signers = signers_of(w3, r)
+    assert sorted(signers) == sorted(a.address for a in late)
+    assert escrow.functions.heldPrice(job_b).call() == price
+
+    # The cheats try to leave: unbonding works, but nothing can be taken
+    # before the window closes, and the payout stays held.
+    for a in late:
+        transact(w3, a, staking.functions.unbond(3, ZERO, 300 * ATH))
+    reason = revert_reason(w3, late[0], staking.functions.withdraw())
+    assert "Staking: unbonding not matured until block" in reason
+    reason = revert_reason(w3, cheat, escrow.functions.releasePayout(job_b))
+    assert "Escrow: the challenge window is open until block" in reason
+
+    args = lambda j: (job_b, job_spec, garbage.i, j, garbage.row, garbage.proof, signers)
+    # Against a correct entry: refused, nothing changes.
+    reason = revert_reason(w3, prover, oracle.functions.proveFraud(*args(garbage.good)))
+    assert "Oracle: the committed entry is correct" in reason, reason
+    # Against the wrong one: accepted.
+    call = oracle.functions.proveFraud(*args(garbage.bad))
+    gas = call.estimate_gas({"from": prover.address})
+    print(f"\nfraud proof at m = n = k = 4096: {gas:,} gas (estimate)")
+    r = transact(w3, prover, call, gas=gas + 100_000)
+    print(f"fraud proof at m = n = k = 4096: {r.gasUsed:,} gas used")
+    (proven,) = events(oracle, r, "FraudProven")
+    assert proven["computed"] == garbage.true_bad and proven["committed"] == garbage.true_bad + 1
+    assert w3.eth.get_balance(customer.address) == customer_before + price
+    assert job_state(w3, job_b)[7] == INVALID and escrow.functions.fraudProven(job_b).call()
+    assert staking.functions.operators(cheat.address).call()[4] == 0          # operator stake gone
+    slashed = 500 * ATH
+    for a in late:
+        entries = staking.functions.unbondingEntries(a.address).call()
+        assert sum(e[1] for e in entries) == 0                                # unbonding stake taken
+        slashed += 300 * ATH
+    assert staking.functions.pendingRewards(prover.address).call() == slashed // 10
+    # A second proof of the same job is refused.
+    reason = revert_reason(w3, prover, oracle.functions.proveFraud(*args(garbage.bad)))
+    assert "Oracle: job was not settled as valid" in reason or "signers differ" in reason, reason
+    # After the window: the cheats took nothing.
+    wait_for_block(w3, staking.functions.unbondingEntries(late[0].address).call()[0][3] + 1)
+    for a in late:
+        before = w3.eth.get_balance(a.address)
+        r = transact(w3, a, staking.functions.withdraw())
+        assert w3.eth.get_balance(a.address) == before - r.gasUsed * r.effectiveGasPrice
+    assert "Escrow: no payout held" in revert_reason(w3, cheat, escrow.functions.releasePayout(job_b))
+
+
+def test_fraud_proof_gas_stays_below_two_million_at_k_16384(w3, keys):
+    """The acceptance figure: a fraud proof on a 4096×4096 result with
+    k = 16384 (the largest k the chain takes), measured."""
+    escrow, oracle = contract(w3, "Escrow"), contract(w3, "Oracle")
+    operator, customer = keys[1], keys[6]
+    m = n = 4096
+    k = 16384
+    seed = secrets.token_bytes(32)
+    job_spec = spec(m, n, k, seed)
+    job = create_gemm(w3, customer, operator.address, job_spec, 5 * ATH)
+    garbage = Garbage(m, n, k, seed)
+    transact(w3, operator, escrow.functions.acceptJob(job))
+    transact(w3, operator, escrow.functions.commitResult(job, garbage.root))
+    r = submit_report(w3, keys[9], keys[2:5], job, garbage.root, VALID, 256)
+    call = oracle.functions.proveFraud(job, job_spec, garbage.i, garbage.bad, garbage.row, garbage.proof, signers_of(w3, r))
+    r = transact(w3, keys[8], call, gas=3_000_000)
+    print(f"\nfraud proof at m = n = 4096, k = 16384: {r.gasUsed:,} gas used")
+    assert r.gasUsed < 2_000_000
+
+
+def test_job_value_above_the_checker_stake_cap_is_refused(w3, keys):
+    """A bound on what a bought quorum could steal: jobs at stake may not
+    exceed jobValueCapBps of the checker stake (300 ATH on the devnet)."""
+    escrow = contract(w3, "Escrow")
+    cap = contract(w3, "Staking").functions.totalCheckerStake().call() * \
+        contract(w3, "Params").functions.get("jobValueCapBps").call() // 10_000
+    assert cap == 150 * ATH
+    call = escrow.functions.createJobWithSpec(spec(8, 8, 8, b"\x01" * 32), keys[1].address, w3.eth.block_number + 50)
+    refused(w3, keys[6], call, "Escrow: jobs at stake would exceed the cap of 150000000000000000000 wei", value=cap + 1)
+    assert escrow.functions.valueAtStake().call() == 0
+    transact(w3, keys[6], call, value=cap, gas=600_000)
+    assert escrow.functions.valueAtStake().call() == cap
+    refused(w3, keys[6], call, "Escrow: jobs at stake would exceed the cap", value=1)
+
+
+# ---------------------------------------------------------------- attack 3
+
+def test_oversized_jobs_are_refused_on_chain(w3, keys):
+    """Attack 3 (size): a job the checkers could not verify never reaches a worker."""
+    escrow = contract(w3, "Escrow")
+    deadline = w3.eth.block_number + 50
+    for dims, text in [((16384, 16384, 16384), "at most 2^27 entries"), ((16385, 1, 1), "dimensions must be 1 to 16384"),
+                       ((0, 4, 4), "dimensions must be 1 to 16384")]:
+        call = escrow.functions.createJobWithSpec(spec(*dims, b"\x02" * 32), keys[1].address, deadline)
+        refused(w3, keys[6], call, text, value=ATH)
+    bad_rounds = spec(8, 8, 8, b"\x02" * 32, rounds=0)
+    refused(w3, keys[6], escrow.functions.createJobWithSpec(bad_rounds, keys[1].address, deadline), "rounds must be 1 to 64",
+            value=ATH)
+    refused(w3, keys[6], escrow.functions.createJobWithSpec(spec(8, 8, 8, b"\x02" * 32)[:160], keys[1].address, deadline),
+            "six 32-byte words", value=ATH)
+    assert escrow.functions.jobCount().call() == 0
+
+
+def test_one_wei_jobs_below_the_operator_minimum_are_refused(w3, keys):
+    """Attack 3 (price): an operator's minimum price per work unit holds on chain."""
+    escrow = contract(w3, "Escrow")
+    operator = keys[1]
+    transact(w3, operator, escrow.functions.setJobMinPrice(10**15))
+    job = create_gemm(w3, keys[6], ZERO, spec(1024, 1024, 1024, b"\x03" * 32), 1)       # 1024 work units, 1 wei
+    refused(w3, operator, escrow.functions.acceptJob(job), "Escrow: job price below the operator's minimum per work unit")
+    assert job_state(w3, job)[9] == 1
+    job = create_gemm(w3, keys[6], ZERO, spec(1024, 1024, 1024, b"\x03" * 32), 1024 * 10**15)
+    transact(w3, operator, escrow.functions.acceptJob(job))
+    assert job_state(w3, job)[9] == 2
+    refused(w3, keys[5], escrow.functions.setJobMinPrice(1), "Escrow: only an active operator may set job terms")
+
+
+# ---------------------------------------------------------------- attack 4
+
+def test_open_job_squatting_is_slashed(w3, keys):
+    """Attack 4: an operator that accepts a job and never commits pays the
+    downtime penalty when the customer reclaims."""
+    staking, escrow = contract(w3, "Staking"), contract(w3, "Escrow")
+    squatter = fund(w3, keys[7], 101 * ATH)
+    transact(w3, squatter, staking.functions.registerOperator("GPU", 1, 16, "http://127.0.0.1:9"), value=100 * ATH,
+             gas=500_000)
+    job = create_gemm(w3, keys[6], ZERO, spec(8, 8, 8, b"\x04" * 32), ATH, deadline_in=8)
+    transact(w3, squatter, escrow.functions.acceptJob(job))
+    wait_for_block(w3, job_state(w3, job)[4] + 1)
+    r = transact(w3, keys[6], escrow.functions.reclaim(job))
+    (slash,) = events(contract(w3, "Slashing"), r, "OperatorSlashed")
+    assert slash["reason"] == 4 and slash["slashed"] == 100 * ATH * 3_333 // 10_000
+    assert staking.functions.operators(squatter.address).call()[4] == 100 * ATH - slash["slashed"]
+
+
+# ---------------------------------------------------------------- attack 6 and 7
+
+def test_validator_registry_cannot_be_filled_with_dust(w3, keys):
+    """Attack 7: unbonding below validatorMinStake leaves the registry (and
+    frees the consensus key, attack 6's keyOwner)."""
+    staking = contract(w3, "Staking")
+    v = fund(w3, keys[7], 1_001 * ATH)
+    key = keccak256(b"registry test key")
+    transact(w3, v, staking.functions.registerValidator(key, 500), value=1_000 * ATH, gas=800_000)
+    count = staking.functions.validatorCount().call()
+    assert staking.functions.keyOwner(key).call() == v.address
+    transact(w3, v, staking.functions.unbond(1, ZERO, 1_000 * ATH - 1), gas=800_000)
+    assert staking.functions.validatorCount().call() == count - 1
+    assert not staking.functions.validators(v.address).call()[7]
+    assert staking.functions.keyOwner(key).call() == ZERO
+
+
+# ---------------------------------------------------------------- attack 8
+
+def test_governance_cannot_be_bricked_or_captured(w3, keys):
+    """Attack 8: every parameter has a realistic range; a misspelt name or
+    an out-of-range value is refused by propose (the deposit never locks);
+    stake bonded in the proposal's block does not vote."""
+    params, gov, staking = contract(w3, "Params"), contract(w3, "Governance"), contract(w3, "Staking")
+    for name, value in [("govMinDeposit", 2**256 - 1), ("govQuorumBps", 10_000), ("unbondingBlocks", 2**200),
+                        ("jailBlocks", 10**12), ("blockReward", 10**30), ("validatorMinStake", 0),
+                        ("checkerMinStake", 0), ("govVotingBlocks", 10**9)]:
+        lo, hi = params.functions.bounds(name).call()
+        assert not (lo <= value <= hi), name
+        data = params.encode_abi("set", [name, value])
+        reason = revert_reason(w3, keys[5], gov.functions.propose(ADDRESS["Params"], 0, data, "brick"), value=100 * ATH)
+        assert f"Governance: {name} must be from {lo} to {hi}" in reason, reason
+    data = params.encode_abi("set", ["unbondingBlock", 100])
+    refused(w3, keys[5], gov.functions.propose(ADDRESS["Params"], 0, data, "typo"),
+            "Governance: Params has no parameter named unbondingBlock", value=100 * ATH)
+    assert gov.functions.proposalCount().call() == 0
+    assert params.functions.get("unbondingBlocks").call() >= params.functions.get("challengeWindowBlocks").call()
+
+    # Stake bonded in the proposal's own block weighs nothing on it.
+    data = params.encode_abi("set", ["protocolFeeBps", 1_000])
+    r = transact(w3, keys[5], gov.functions.propose(ADDRESS["Params"], 0, data, "fee"), value=100 * ATH, gas=800_000)
+    (submitted,) = events(gov, r, "ProposalSubmitted")
+    pid = submitted["proposalId"]
+    whale = fund(w3, keys[7], 2_001 * ATH)
+    transact(w3, whale, staking.functions.registerChecker("http://127.0.0.1:9"), value=2_000 * ATH, gas=500_000)
+    wait_for_block(w3, gov.functions.proposal(pid).call()[8] + 1)   # votingStartBlock
+    refused(w3, whale, gov.functions.vote(pid, 1), "Governance: no stake at the proposal's snapshot")
+
+
+def test_defaults_are_days_at_one_second_blocks(w3):
+    """Attack 16: the defaults assume 1 s blocks (devnet overrides aside)."""
+    params = contract(w3, "Params")
+    day = 86_400
+    # the devnet overrides unbonding (30 blocks); its bounds show the default's scale
+    assert params.functions.bounds("unbondingBlocks").call() == [10, 90 * day]
+    assert params.functions.bounds("challengeWindowBlocks").call() == [1, 30 * day]
+
+
+# ---------------------------------------------------------------- attack 10
+
+def test_shrinking_gpus_after_acceptance_does_not_shrink_the_penalty(w3, keys):
+    """Attack 10: the penalty base is the required stake at acceptance (four
+    class-2 GPUs), not the one class-0 GPU it re-registers as."""
+    staking, escrow = contract(w3, "Staking"), contract(w3, "Escrow")
+    op = fund(w3, keys[7], 8_200 * ATH)
+    transact(w3, op, staking.functions.registerOperator("GPU", 4, 141, "http://127.0.0.1:9"), value=8_000 * ATH,
+             gas=500_000)
+    job = create_gemm(w3, keys[6], op.address, spec(8, 8, 8, b"\x0a" * 32), ATH)
+    transact(w3, op, escrow.functions.acceptJob(job))
+    transact(w3, op, escrow.functions.commitResult(job, b"\x0a" * 32))
+    assert escrow.functions.acceptStake(job).call() == 8_000 * ATH
+    # Leave and come back as one class-0 GPU with 100 ATH.
+    transact(w3, op, staking.functions.unbond(2, ZERO, 8_000 * ATH))
+    transact(w3, op, staking.functions.registerOperator("GPU", 1, 8, "http://127.0.0.1:9"), value=100 * ATH, gas=500_000)
+    assert staking.functions.requiredStake(op.address).call() == 100 * ATH
+    r = submit_report(w3, keys[9], keys[2:5], job, b"\x0a" * 32, INVALID, 0)
+    (slash,) = events(contract(w3, "Slashing"), r, "OperatorSlashed")
+    assert slash["requested"] == 8_000 * ATH             # 100% of the stake it accepted with
+    assert slash["slashed"] == 8_000 * ATH                # its 100 ATH bonded, then 7,900 from the unbonding entry
+    assert staking.functions.operators(op.address).call()[4] == 0
+
+
+# ---------------------------------------------------------------- attack 11
+
+def test_lease_slots_cannot_be_griefed_with_one_block_deposits(w3, keys):
+    """Attack 11: a lease deposit must cover an epoch."""
+    escrow = contract(w3, "Escrow")
+    length = contract(w3, "Params").functions.get("epochLength").call()
+    price = 10**12
+    refused(w3, keys[6], escrow.functions.openLease(keys[1].address, price), "Escrow: deposit must cover at least one epoch",
+            value=price)
+    assert escrow.functions.leaseCount().call() == 0
+    transact(w3, keys[6], escrow.functions.openLease(keys[1].address, price), value=price * length, gas=800_000)
+    assert escrow.functions.leaseCount().call() == 1
+
+
+# ---------------------------------------------------------------- attack 13
+
+def test_wash_jobs_farm_no_emissions(w3, keys):
+    """Attack 13: the compute pool is shared by fees paid; a 1-wei job earns
+    nothing, whatever its work units."""
+    staking, escrow = contract(w3, "Staking"), contract(w3, "Escrow")
+    job = create_gemm(w3, keys[6], keys[1].address, spec(8, 8, 8, b"\x0d" * 32), 1)
+    transact(w3, keys[1], escrow.functions.acceptJob(job))
+    transact(w3, keys[1], escrow.functions.commitResult(job, b"\x0d" * 32))
+    r = submit_report(w3, keys[9], keys[2:5], job, b"\x0d" * 32, VALID, 10**6)
+    assert events(staking, r, "WorkUnitsRecorded") == []
+    job = create_gemm(w3, keys[6], keys[1].address, spec(8, 8, 8, b"\x0e" * 32), ATH)
+    transact(w3, keys[1], escrow.functions.acceptJob(job))
+    transact(w3, keys[1], escrow.functions.commitResult(job, b"\x0e" * 32))
+    r = submit_report(w3, keys[9], keys[2:5], job, b"\x0e" * 32, VALID, 1)
+    (rec,) = events(staking, r, "WorkUnitsRecorded")
+    assert rec["units"] == ATH * 2_000 // 10_000            # the protocol fee paid, not the claimed units
+
+
+# ---------------------------------------------------------------- attack 15
+
+def test_priority_fees_reach_the_proposers_staking_account(w3, keys):
+    """Attack 15: the block's miner is dev account 0 (the validator's Staking
+    account, a key someone holds), not an address derived from its ed25519
+    key, and the tip lands in its balance. (Attack 14, a failing mintReward,
+    cannot be forced on the devnet's Staking: ProtocolHooksTests runs it
+    against a Staking whose mintReward reverts.)"""
+    validator = keys[0]
+    before = w3.eth.get_balance(validator.address)
+    tx = {"from": keys[5].address, "to": keys[6].address, "value": 1, "chainId": w3.eth.chain_id, "gas": 21_000,
+          "nonce": w3.eth.get_transaction_count(keys[5].address, "pending"),
+          "maxFeePerGas": 10 * 10**9, "maxPriorityFeePerGas": 3 * 10**9}
+    h = w3.eth.send_raw_transaction(keys[5].sign_transaction(tx).raw_transaction)
+    r = w3.eth.wait_for_transaction_receipt(h, timeout=30)
+    block = w3.eth.get_block(r.blockNumber)
+    assert block.miner == validator.address
+    tip = r.gasUsed * (r.effectiveGasPrice - block.baseFeePerGas)
+    assert tip == 21_000 * 3 * 10**9
+    wait_for_block(w3, r.blockNumber + 2)
+    assert w3.eth.get_balance(validator.address) - before == tip      # nothing else pays dev account 0
+    assert w3.eth.get_block(r.blockNumber + 1).miner == validator.address
+
+
+# ---------------------------------------------------------------- attack 5
+
+def test_transmitter_cannot_choose_who_is_paid(w3, keys):
+    """Attack 5: a transmitter that leaves an agreeing checker out of the
+    report cannot cut its reward: the checker adds its signature within the
+    window and earns the same share; replays, outsiders and late arrivals
+    are refused and change nothing."""
+    escrow, oracle, staking = contract(w3, "Escrow"), contract(w3, "Oracle"), contract(w3, "Staking")
+    job = create_gemm(w3, keys[6], keys[1].address, spec(8, 8, 8, b"\x05" * 32), ATH)
+    transact(w3, keys[1], escrow.functions.acceptJob(job))
+    transact(w3, keys[1], escrow.functions.commitResult(job, b"\x05" * 32))
+    first = sorted(keys[2:4], key=lambda a: int(a.address, 16))
+    r = submit_report(w3, keys[9], first, job, b"\x05" * 32, VALID, 1)
+    recorded = signers_of(w3, r)
+    assert keys[4].address not in recorded
+    (left_out,) = attestations(w3, [keys[4]], job, b"\x05" * 32, VALID, 1, 1)
+    (outsider,) = attestations(w3, [keys[7]], job, b"\x05" * 32, VALID, 1, 1)
+    (replayed,) = attestations(w3, [keys[2]], job, b"\x05" * 32, VALID, 1, 1)
+    refused(w3, keys[9], oracle.functions.submitLateSignatures(job, recorded, [outsider]),
+            "Oracle: signer is not an active checker")
+    refused(w3, keys[9], oracle.functions.submitLateSignatures(job, recorded, [replayed]),
+            "Oracle: signer already counted for this report")
+    refused(w3, keys[9], oracle.functions.submitLateSignatures(job, recorded[:1], [left_out]),
+            "Oracle: signers differ from the job's report")
+    r = transact(w3, keys[4], oracle.functions.submitLateSignatures(job, recorded, [left_out]), gas=500_000)
+    (rewarded,) = events(staking, r, "CheckersRewarded")
+    assert list(rewarded["checkers"]) == [keys[4].address]
+    refused(w3, keys[9], oracle.functions.submitLateSignatures(job, recorded + [keys[4].address], [left_out]),
+            "Oracle: signer already counted for this report")
+    window = contract(w3, "Params").functions.get("challengeWindowBlocks").call()
+    wait_for_block(w3, oracle.functions.reportBlock(job).call() + window + 1)
+    refused(w3, keys[9], oracle.functions.submitLateSignatures(job, recorded + [keys[4].address], [outsider]),
+            "Oracle: the window for late signatures has closed")
+
+
+# ---------------------------------------------------------------- attack 2
+
+ATTESTATION_TYPEHASH = keccak256(b"Attestation(uint256 jobId,bytes32 resultRoot,uint8 verdict,uint256 workUnits,uint256 round)")
+UPTIME_TYPEHASH = keccak256(b"Uptime(address operator,uint256 epoch,uint256 uptimeBps,uint256 round)")
+
+
+class FastSigner:
+    """EIP-712 signatures of Oracle statements with libsecp256k1 (coincurve):
+    a flood needs 100,000 of them."""
+
+    def __init__(self, account, domain_separator):
+        import coincurve
+        self.key = coincurve.PrivateKey(bytes(account.key))
+        self.domain = bytes(domain_separator)
+
+    def sign(self, struct):
+        digest = keccak256(b"\x19\x01" + self.domain + keccak256(struct))
+        sig = self.key.sign_recoverable(digest, hasher=None)
+        return "0x" + (sig[:64] + bytes([sig[64] + 27])).hex()
+
+    def job(self, job_id, root, verdict, units, round_):
+        sig = self.sign(encode(["bytes32", "uint256", "bytes32", "uint8", "uint256", "uint256"],
+                               [ATTESTATION_TYPEHASH, job_id, root, verdict, units, round_]))
+        return ("ath_submitAttestation", {"jobId": hex(job_id), "resultRoot": "0x" + bytes(root).hex(), "verdict": hex(verdict),
+                                          "workUnits": hex(units), "round": hex(round_), "signature": sig})
+
+    def uptime(self, operator, epoch, bps, round_):
+        sig = self.sign(encode(["bytes32", "address", "uint256", "uint256", "uint256"],
+                               [UPTIME_TYPEHASH, operator, epoch, bps, round_]))
+        return ("ath_submitUptimeAttestation", {"operator": operator, "epoch": hex(epoch), "uptimeBps": hex(bps),
+                                                "round": hex(round_), "signature": sig})
+
+
+def rpc_batch(url, calls):
+    """Sends `calls` [(method, params object)] as one JSON-RPC batch; the answers."""
+    import json
+    import urllib.request
+    body = json.dumps([{"jsonrpc": "2.0", "id": i, "method": m, "params": [p]} for i, (m, p) in enumerate(calls)]).encode()
+    req = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=120) as resp:
+        return json.loads(resp.read())
+
+
+def test_attestation_pool_flood_does_not_delay_honest_jobs(dev, w3, keys):
+    """Attack 2: one staked checker sends 100,000 signed attestations (uptime
+    for random addresses, duplicates and conflicting rounds of real
+    subjects, jobs that do not exist); an honest job committed meanwhile
+    settles within 10 blocks of its commitment through the node's oracle."""
+    import random
+    import threading
+    escrow, oracle = contract(w3, "Escrow"), contract(w3, "Oracle")
+    domain = oracle.functions.domainSeparator().call()
+    hostile = fund(w3, keys[7], 101 * ATH)
+    register_checker(w3, hostile, 100 * ATH)
+    flood = FastSigner(hostile, domain)
+    rng = random.Random(2)
+    length = contract(w3, "Params").functions.get("epochLength").call()
+    epoch = max(w3.eth.block_number // length - 1, 0)
+    job = create_gemm(w3, keys[6], keys[1].address, spec(8, 8, 8, b"\x02" * 32), ATH)
+    transact(w3, keys[1], escrow.functions.acceptJob(job))
+
+    calls = []
+    for _ in range(70_000):                                    # uptime for random addresses
+        calls.append(flood.uptime(Web3.to_checksum_address(rng.randbytes(20)), epoch, rng.randrange(10_001), 1))
+    for r in range(10_000):                                    # the real operator, every round and value
+        calls.append(flood.uptime(keys[1].address, epoch, rng.randrange(10_001), 1 + r % 12))
+    for r in range(10_000):                                    # the honest job: conflicting rounds
+        calls.append(flood.job(job, rng.randbytes(32), rng.choice([1, 2, 3]), rng.randrange(100), 1 + r % 12))
+    for _ in range(5_000):                                     # jobs that do not exist
+        calls.append(flood.job(rng.randrange(10**6, 10**9), rng.randbytes(32), 1, 1, 1))
+    calls += calls[-5_000:]                                    # and duplicates of those
+    assert len(calls) == 100_000
+    rng.shuffle(calls)
+    answers = {"ok": 0, "refused": 0}
+    half = len(calls) // 2
+
+    def send(part):
+        for start in range(0, len(part), 1000):
+            for a in rpc_batch(dev.url, part[start:start + 1000]):
+                answers["ok" if "result" in a else "refused"] += 1
+
+    send(calls[:half])
+    r_commit = transact(w3, keys[1], escrow.functions.commitResult(job, b"\x22" * 32))
+    sender = threading.Thread(target=send, args=(calls[half:],))
+    sender.start()
+    for k in keys[2:5]:
+        honest = FastSigner(k, domain)
+        (answer,) = rpc_batch(dev.url, [honest.job(job, b"\x22" * 32, VALID, 1, 1)])
+        assert "result" in answer, answer
+    sender.join()
+    settled = escrow.events.JobSettled().get_logs(from_block=r_commit.blockNumber, argument_filters={"jobId": job})
+    deadline_block = r_commit.blockNumber + 10
+    while not settled and w3.eth.block_number <= deadline_block + 2:
+        settled = escrow.events.JobSettled().get_logs(from_block=r_commit.blockNumber, argument_filters={"jobId": job})
+    assert settled, f"job {job} was not settled by block {w3.eth.block_number} (committed in {r_commit.blockNumber})"
+    print(f"\nflood: {answers['ok']:,} pooled, {answers['refused']:,} refused; committed in block "
+          f"{r_commit.blockNumber}, settled in block {settled[0].blockNumber}")
+    assert settled[0].args["verdict"] == VALID
+    assert settled[0].blockNumber - r_commit.blockNumber <= 10
+    assert answers["ok"] + answers["refused"] == 100_000
+    assert answers["ok"] <= 4_096                              # the per-checker quota
