@@ -155,6 +155,17 @@ def create_job(w3, customer, price, operator=None, deadline_in=30, spec=b"spec")
     return created["jobId"], receipt
 
 
+def wait_released(w3, job_id, timeout=30):
+    """Waits until the node has released a valid job's held price (the block
+    after its challenge window)."""
+    escrow = contract(w3, "Escrow")
+    wait_for_block(w3, escrow.functions.releaseBlock(job_id).call() + 1, timeout)
+    deadline = time.time() + timeout
+    while escrow.functions.heldPrice(job_id).call() != 0:
+        assert time.time() < deadline, f"job {job_id}'s payout was not released after its challenge window"
+        time.sleep(0.05)
+
+
 def run_valid_job(w3, customer, operator, transmitter, checkers, price, work_units, root=b"result"):
     """A job end to end: create (for `operator`), accept, commit, valid report by `checkers`,
     and the release of the held payment after the challenge window.
@@ -169,12 +180,7 @@ def run_valid_job(w3, customer, operator, transmitter, checkers, price, work_uni
     op_before = w3.eth.get_balance(operator.address)
     treasury_before = w3.eth.get_balance(ADDRESS["Governance"])
     r_report = submit_report(w3, transmitter, checkers, job_id, result_root, VALID, work_units)
-    # The price is held for the challenge window, then the node releases it.
-    wait_for_block(w3, escrow.functions.releaseBlock(job_id).call() + 1)
-    deadline = time.time() + 30
-    while escrow.functions.heldPrice(job_id).call() != 0:
-        assert time.time() < deadline, f"job {job_id}'s payout was not released after its challenge window"
-        time.sleep(0.05)
+    wait_released(w3, job_id)
     paid = w3.eth.get_balance(operator.address) - op_before
     fee = w3.eth.get_balance(ADDRESS["Governance"]) - treasury_before
     receipts = {"createJob": r_create, "acceptJob": r_accept, "commitResult": r_commit, "submitReport": r_report}
