@@ -33,6 +33,9 @@ GOVERNANCE: constant(address) = 0x0000000000000000000000000000000000001005
 SYSTEM: constant(address) = 0xffffFFFfFFffffffffffffffFfFFFfffFFFfFFfE
 
 BPS: constant(uint256) = 10_000
+# The chain's ed25519 verify precompile (README, "The EVM").
+ED25519_VERIFY: constant(address) = 0x0000000000000000000000000000000000000a02
+POP_DOMAIN: constant(bytes32) = keccak256("ATH consensus key possession")
 PRECISION: constant(uint256) = 10**18
 MAX_GPUS: constant(uint256) = 1024         # per operator; keeps the required stake from overflowing
 MAX_REGISTRY: constant(uint256) = 200    # registered validators
@@ -570,15 +573,43 @@ def _decayed() -> uint256:
 
 # ---------------------------------------------------------------- staking
 
+@internal
+@view
+def _popDigest(account: address, consensusKey: bytes32) -> bytes32:
+    return keccak256(abi_encode(POP_DOMAIN, chain.id, account, consensusKey))
+
+
+@external
+@view
+def popDigest(account: address, consensusKey: bytes32) -> bytes32:
+    """
+    @notice What the consensus key signs (ed25519, these 32 bytes as the
+            message) to prove `account` holds it: keccak256(abi_encode(
+            keccak256("ATH consensus key possession"), chainId, account, key)).
+    """
+    return self._popDigest(account, consensusKey)
+
+
 @external
 @payable
-def registerValidator(consensusKey: bytes32, commissionBps: uint256):
+def registerValidator(consensusKey: bytes32, commissionBps: uint256, proof: Bytes[64]):
     """
     @notice Registers the caller as a validator with msg.value as self stake.
     @param consensusKey The ed25519 consensus public key.
     @param commissionBps Share of its delegators' rewards it keeps (<= 10000).
+    @param proof The key's ed25519 signature of popDigest(caller, key): only
+           whoever holds the key can bind it to an account.
     """
+    # The registration's own checks first (their reasons are the clearer),
+    # then the proof; a failing proof reverts the whole registration.
     self._registerValidator(msg.sender, consensusKey, commissionBps, msg.value)
+    assert len(proof) == 64, "Staking: the proof of possession must be a 64-byte ed25519 signature"
+    ok: bool = False
+    out: Bytes[32] = b""
+    ok, out = raw_call(ED25519_VERIFY, concat(consensusKey, proof, self._popDigest(msg.sender, consensusKey)),
+                       max_outsize=32, is_static_call=True, revert_on_failure=False)
+    assert ok and len(out) == 32 and convert(out, uint256) == 1, \
+        "Staking: the proof of possession does not verify for this consensus key and account"
 
 
 @external

@@ -18,7 +18,9 @@ public enum ProtocolContract: String, CaseIterable, Sendable {
 // MARK: Functions
 
 public enum StakingABI {
-    public static let registerValidator = ABIFunction("registerValidator", [.bytes32, .uint256])
+    /// (consensusKey, commissionBps, proof): proof is the key's ed25519 signature of popDigest(account, key).
+    public static let registerValidator = ABIFunction("registerValidator", [.bytes32, .uint256, .bytes])
+    public static let popDigest = ABIFunction("popDigest", [.address, .bytes32], returns: [.bytes32])
     public static let registerOperator = ABIFunction("registerOperator", [.string, .uint256, .uint256, .string])
     public static let registerChecker = ABIFunction("registerChecker", [.string])
     public static let addStake = ABIFunction("addStake", [.uint8])

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import AthClient
 import AthCrypto
 import AthPrimitives
@@ -17,19 +18,62 @@ struct StakeCommand: ParsableCommand {
         subcommands: [Validator.self, Operator.self, Checker.self, Add.self, Show.self])
 
     struct Validator: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Register the signing account as a validator.")
-        @Option(help: "The ed25519 consensus public key, 32 bytes of hex.") var consensusKey: String
+        static let configuration = CommandConfiguration(
+            abstract: "Register the signing account as a validator.",
+            discussion: """
+            Staking binds a consensus key only with its proof of possession: the key's ed25519 signature of \
+            Staking.popDigest(account, key). With --validator-key-file (the node's config/validator_key.json) \
+            the command signs it; a key held elsewhere passes the signature with --proof.
+            """)
+        @Option(help: "The ed25519 consensus public key, 32 bytes of hex (default: the key file's).") var consensusKey: String?
+        @Option(help: "The node's validator key file (config/validator_key.json) that signs the proof of possession.")
+        var validatorKeyFile: String?
+        @Option(help: "The proof of possession, 64 bytes of hex, when the key is not in a file here.") var proof: String?
         @Option(help: "Share of the delegators' rewards the validator keeps, in basis points (500 = 5%).") var commissionBps: UInt64
         @Option(help: "Self stake (at least the validatorMinStake parameter).") var amount: String
         @OptionGroup var sender: ProtocolSender
 
         func run() throws {
             try reporting {
-                try sender.run(ProtocolCall(contract: .staking, function: StakingABI.registerValidator,
-                                            args: [.fixedBytes(try parseBytes32(consensusKey, option: "--consensus-key")),
-                                                   .uint(UInt256(commissionBps))],
-                                            value: try parseAmount(amount)))
+                guard (validatorKeyFile == nil) != (proof == nil) else {
+                    throw CLIError("give --validator-key-file (to sign the proof of possession) or --proof, one of them")
+                }
+                let secret = try validatorKeyFile.map(Self.loadKey)
+                var key = try consensusKey.map { try parseBytes32($0, option: "--consensus-key") }
+                if let secret {
+                    if let key, key != secret.publicKey.bytes {
+                        throw CLIError("--consensus-key is not the public key of \(validatorKeyFile ?? "")")
+                    }
+                    key = secret.publicKey.bytes
+                }
+                guard let key else { throw CLIError("--consensus-key is required with --proof") }
+                let session = try sender.session()
+                let signature: [UInt8]
+                if let secret {
+                    let digest = try session.view(.staking, StakingABI.popDigest,
+                                                  [.address(session.key.address), .fixedBytes(key)])
+                    guard let d = digest.first?.bytesValue, d.count == 32 else { throw CLIError("Staking.popDigest gave no digest") }
+                    signature = secret.sign(d)
+                } else {
+                    signature = try parseData(proof ?? "", option: "--proof")
+                    guard signature.count == 64 else { throw CLIError("--proof takes 64 bytes of hex, not \(signature.count)") }
+                }
+                try session.send(ProtocolCall(contract: .staking, function: StakingABI.registerValidator,
+                                              args: [.fixedBytes(key), .uint(UInt256(commissionBps)), .bytes(signature)],
+                                              value: try parseAmount(amount))).print(json: sender.node.json)
             }
+        }
+
+        /// The seed of a `{"type": "ed25519", "seed": "<hex>"}` key file (athd's format).
+        static func loadKey(_ path: String) throws -> Ed25519PrivateKey {
+            guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read \(path)") }
+            guard data.count <= 1 << 16,
+                  let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                  obj["type"] as? String == "ed25519", let seedHex = obj["seed"] as? String,
+                  let seed = try? Hex.decode(seedHex), let key = try? Ed25519PrivateKey(seed: seed) else {
+                throw CLIError("\(path) is not an ed25519 key file ({\"type\": \"ed25519\", \"seed\": \"<hex>\"})")
+            }
+            return key
         }
     }
 

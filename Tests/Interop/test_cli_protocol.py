@@ -72,22 +72,35 @@ def test_params_all_and_one(cli):
     fails(cli("params", "noSuchThing"), "Params: unknown parameter")
 
 
-def test_staking_roles_delegation_unbonding(cli, by, accounts, w3):
+def test_staking_roles_delegation_unbonding(cli, by, accounts, w3, tmp_path):
+    from Crypto.PublicKey import ECC
     staking = contract(w3, "Staking")
     v, op, ch, d = accounts[5], accounts[6], accounts[7], accounts[8]
-    key = "0x" + "5a" * 32
+    seed = bytes(range(32))
+    key_file = tmp_path / "validator_key.json"
+    key_file.write_text(json.dumps({"type": "ed25519", "seed": seed.hex()}))
+    key = "0x" + ECC.construct(curve="Ed25519", seed=seed).public_key().export_key(format="raw").hex()
+    no_proof = "0x" + "00" * 64
 
-    fails(by(6, "stake", "validator", "--consensus-key", "0x" + "11" * 32, "--commission-bps", "500", "--amount", "10ath"),
-          "Staking: stake below the validator minimum")
-    fails(by(6, "stake", "validator", "--consensus-key", "0x1234", "--commission-bps", "500", "--amount", "1000ath"),
-          "--consensus-key takes 32 bytes")
+    fails(by(6, "stake", "validator", "--consensus-key", "0x" + "11" * 32, "--proof", no_proof, "--commission-bps", "500",
+             "--amount", "10ath"), "Staking: stake below the validator minimum")
+    fails(by(6, "stake", "validator", "--consensus-key", "0x1234", "--proof", no_proof, "--commission-bps", "500",
+             "--amount", "1000ath"), "--consensus-key takes 32 bytes")
+    # Someone else's key, without its holder's signature: refused (proof of possession).
+    fails(by(6, "stake", "validator", "--consensus-key", key, "--proof", no_proof, "--commission-bps", "500",
+             "--amount", "1000ath"), "Staking: the proof of possession does not verify")
+    fails(by(6, "stake", "validator", "--consensus-key", key, "--commission-bps", "500", "--amount", "1000ath"),
+          "give --validator-key-file")
+    fails(by(6, "stake", "validator", "--consensus-key", "0x" + "11" * 32, "--validator-key-file", str(key_file),
+             "--commission-bps", "500", "--amount", "1000ath"), "--consensus-key is not the public key of")
     before = w3.eth.get_balance(accounts[6].address)
-    out = ok(by(5, "stake", "validator", "--consensus-key", key, "--commission-bps", "500", "--amount", "1000ath"))
+    out = ok(by(5, "stake", "validator", "--validator-key-file", str(key_file), "--commission-bps", "500",
+                "--amount", "1000ath"))
     assert f"validator {v.address} registered: stake 1,000 ATH, commission 5%, consensus key {key}" in out, out
     assert rows(out)["transaction"].startswith("0x")
     assert staking.functions.validators(v.address).call()[2] == 1000 * ATH
     assert w3.eth.get_balance(accounts[6].address) == before  # the refusals sent nothing
-    fails(by(5, "stake", "validator", "--consensus-key", key, "--commission-bps", "1", "--amount", "1000ath"),
+    fails(by(5, "stake", "validator", "--validator-key-file", str(key_file), "--commission-bps", "1", "--amount", "1000ath"),
           "Staking: already a validator")
 
     out = ok(by(6, "stake", "operator", "--gpu-model", "NVIDIA L4", "--gpu-count", "1", "--gpu-memory-gib", "16",
@@ -180,6 +193,13 @@ def test_escrow_job_reserved_accepted_and_reclaimed(cli, by, accounts, w3):
     text = rows(ok(cli("escrow", "show", str(job))))
     assert text["state"] == "reclaimed" and text["operator"] == operator.address
     assert escrow.functions.job(job).call()[9] == 5
+    # Accepting and never committing cost the operator the downtime penalty (a third of its
+    # 500 ATH); it tops up to stay active.
+    staking = contract(w3, "Staking")
+    assert staking.functions.operators(operator.address).call()[4] == 500 * ATH - 500 * ATH * 3_333 // 10_000
+    assert not staking.functions.isActiveOperator(operator.address).call()
+    ok(by(1, "stake", "add", "--role", "operator", "--amount", "166.65ath"))
+    assert staking.functions.isActiveOperator(operator.address).call()
 
     # An open job: any active operator may take it.
     res = ok_json(by(9, "escrow", "create", "--spec-hash", spec, "--price", "0.5ath", "--deadline", "+100", "--json"))
@@ -192,7 +212,7 @@ def test_escrow_job_reserved_accepted_and_reclaimed(cli, by, accounts, w3):
 def test_lease_open_topup_close(cli, by, accounts, w3):
     customer, operator = accounts[9], accounts[1]
     fails(by(9, "lease", "open", "--operator", operator.address, "--price-per-block", "1ath", "--deposit", "0.5ath"),
-          "Escrow: deposit must cover at least one block")
+          "Escrow: deposit must cover at least one epoch")
     res = ok_json(by(9, "lease", "open", "--operator", operator.address, "--price-per-block", "0.01ath",
                      "--deposit", "1ath", "--json"))
     (ev,) = res["events"]

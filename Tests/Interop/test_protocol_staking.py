@@ -54,10 +54,26 @@ def fresh_account(name):
     return Account.from_key(keccak256(b"ath staking test account " + name.encode()))
 
 
+def consensus_secret(name):
+    return ECC.construct(curve="Ed25519", seed=keccak256(b"ath staking test consensus " + name.encode()))
+
+
 def consensus_key(name):
     """A real ed25519 public key (32 bytes), from a seed derived from `name`."""
-    key = ECC.construct(curve="Ed25519", seed=keccak256(b"ath staking test consensus " + name.encode()))
-    return key.public_key().export_key(format="raw")
+    return consensus_secret(name).public_key().export_key(format="raw")
+
+
+def pop_args(w3, account, name, commission):
+    """registerValidator's arguments for `account` with the key named `name`:
+    the key, the commission and the key's proof of possession (its ed25519
+    signature of Staking.popDigest(account, key))."""
+    from Crypto.Signature import eddsa
+    key = consensus_key(name)
+    digest = contract(w3, "Staking").functions.popDigest(account.address, key).call()
+    return key, commission, eddsa.new(consensus_secret(name), "rfc8032").sign(digest)
+
+
+NO_PROOF = b"\x00" * 64
 
 
 def tolists(x):
@@ -254,7 +270,7 @@ def env(w3):
     e.governance_start = w3.eth.get_balance(ADDRESS_GOVERNANCE)
     e.absent = e.acct["absent"]
     e.absent_key = consensus_key("absent")
-    e.absent_receipt = ok(w3, e.absent, e.staking.functions.registerValidator(e.absent_key, 500),
+    e.absent_receipt = ok(w3, e.absent, e.staking.functions.registerValidator(*pop_args(w3, e.absent, "absent", 500)),
                           value=e.p["validatorMinStake"])
     return e
 
@@ -287,10 +303,15 @@ def test_genesis_stakes_and_validator_registration(env):
 
     # Every refusal of registerValidator, with its reason (eth_call).
     val2, key2, minimum = env.acct["val2"], consensus_key("val2"), p["validatorMinStake"]
-    reg = st.functions.registerValidator
+    reg = lambda key, commission, proof=NO_PROOF: st.functions.registerValidator(key, commission, proof)
     refused(reg(b"\x00" * 32, 100), val2, "Staking: consensus key is empty", minimum)
     refused(reg(key2, 10_001), val2, "Staking: commission above 10000 bps", minimum)
-    accepted(reg(key2, 10_000), val2, minimum)  # 100% commission is the limit, allowed
+    accepted(st.functions.registerValidator(*pop_args(w3, val2, "val2", 10_000)), val2, minimum)  # 100% is the limit
+    # Attack 6, key squatting: a key is bound only with its holder's signature for this account.
+    refused(reg(key2, 100), val2, "Staking: the proof of possession does not verify", minimum)
+    refused(reg(key2, 100, pop_args(w3, env.absent, "val2", 100)[2]), val2,
+            "Staking: the proof of possession does not verify", minimum)       # signed for another account
+    refused(reg(key2, 100, b"\x01" * 63), val2, "Staking: the proof of possession must be a 64-byte", minimum)
     refused(reg(consensus_key("other"), 100), env.absent, "Staking: already a validator", ATH)
     refused(reg(info[0], 100), val2, "Staking: consensus key already in use", minimum)
     refused(reg(env.absent_key, 100), val2, "Staking: consensus key already in use", minimum)
@@ -471,10 +492,11 @@ def test_delegation_unbonding_and_withdrawal(env):
     refused(st.functions.withdraw(), op1, "Staking: nothing to withdraw")
 
     # A validator that unbonds all its self stake leaves the registry; delegating to it is refused,
-    # its delegators can still unbond; its key stays its own and it may register again with it.
+    # its delegators can still unbond; its key is free again, but only its holder can bind it
+    # (proof of possession), so it may register again with it.
     key2 = consensus_key("val2")
     count = c(st.functions.validatorCount())
-    ok(w3, val2, st.functions.registerValidator(key2, 2_000), value=p["validatorMinStake"])
+    ok(w3, val2, st.functions.registerValidator(*pop_args(w3, val2, "val2", 2_000)), value=p["validatorMinStake"])
     ok(w3, deleg, st.functions.delegate(val2.address), value=10 * ATH)
     assert c(st.functions.delegations(deleg.address)) == [v0, val2.address]
     refused(st.functions.unbond(VALIDATOR, ZERO, p["validatorMinStake"] + 1), val2,
@@ -486,11 +508,13 @@ def test_delegation_unbonding_and_withdrawal(env):
     assert c(st.functions.validatorCount()) == count
     assert val2.address not in [a for a, _, _ in c(st.functions.validatorSet())]
     refused(st.functions.delegate(val2.address), deleg, "Staking: not a registered validator", ATH)
-    refused(st.functions.registerValidator(key2, 100), op1, "Staking: consensus key already in use", ATH)
+    assert c(st.functions.keyOwner(key2)) == ZERO
+    refused(st.functions.registerValidator(key2, 100, NO_PROOF), env.dev[9], "Staking: the proof of possession does not verify",
+            p["validatorMinStake"])
     ok(w3, deleg, st.functions.unbond(DELEGATION, val2.address, 10 * ATH))
     assert c(st.functions.delegations(deleg.address)) == [v0]
     assert c(st.functions.delegation(val2.address, deleg.address)) == 0
-    ok(w3, val2, st.functions.registerValidator(key2, 2_000), value=p["validatorMinStake"])
+    ok(w3, val2, st.functions.registerValidator(*pop_args(w3, val2, "val2", 2_000)), value=p["validatorMinStake"])
     assert c(st.functions.validators(val2.address))[7] is True
     ok(w3, val2, st.functions.unbond(VALIDATOR, ZERO, p["validatorMinStake"]))  # leaves again, before it could be jailed
 
@@ -535,20 +559,17 @@ def test_delegation_unbonding_and_withdrawal(env):
 
 def test_delegations_to_at_most_16_validators(env):
     """An account delegates to at most 16 validators. The 16 validators
-    register and at once unbond below the minimum, so they stay registered
-    (delegation needs that) but never enter the active set."""
+    register (delegation needs that) and leave at the end (unbonding below
+    the minimum delists, so none lingers in the registry)."""
     w3, st, p = env.w3, env.staking, env.p
     ms = [env.acct[f"m{i}"] for i in range(16)]
     deleg2 = env.acct["deleg2"]
-    receipts = batch(w3, [(m, st.functions.registerValidator(consensus_key(f"m{i}"), 0), {"value": p["validatorMinStake"]})
+    receipts = batch(w3, [(m, st.functions.registerValidator(*pop_args(w3, m, f"m{i}", 0)), {"value": p["validatorMinStake"]})
                           for i, m in enumerate(ms)])
-    receipts += batch(w3, [(m, st.functions.unbond(VALIDATOR, ZERO, p["validatorMinStake"] - ATH), {}) for m in ms])
     assert all(x.status == 1 for x in receipts)
-    active = {a for a, _, _ in c(st.functions.validatorSet())}
     for m in ms:
         v = c(st.functions.validators(m.address))
-        assert (v[2], v[7]) == (ATH, True)
-        assert m.address not in active  # self stake below validatorMinStake
+        assert (v[2], v[7]) == (p["validatorMinStake"], True)
     receipts = batch(w3, [(deleg2, st.functions.delegate(m.address), {"value": ATH // 10}) for m in ms])
     assert all(x.status == 1 for x in receipts)
     assert c(st.functions.delegations(deleg2.address)) == [m.address for m in ms]
@@ -561,6 +582,12 @@ def test_delegations_to_at_most_16_validators(env):
     ok(w3, deleg2, st.functions.unbond(DELEGATION, ms[3].address, ATH // 10))
     assert ms[3].address not in c(st.functions.delegations(deleg2.address))
     accepted(st.functions.delegate(env.v0.address), deleg2, ATH // 10)
+    # The 16 leave: unbonding to 1 ATH, below the minimum, takes them out of the registry.
+    count = c(st.functions.validatorCount())
+    receipts = batch(w3, [(m, st.functions.unbond(VALIDATOR, ZERO, p["validatorMinStake"] - ATH), {}) for m in ms])
+    assert all(x.status == 1 for x in receipts)
+    assert c(st.functions.validatorCount()) == count - 16
+    assert not any(c(st.functions.validators(m.address))[7] for m in ms)
 
 
 # ---------------------------------------------------------------- eth-account and raw JSON-RPC only
@@ -665,13 +692,13 @@ def test_privileged_entry_points_refuse_ordinary_accounts(env):
             "Slashing: validators and signed differ in length")
     refused(sl.functions.slashDoubleSign(v0, w3.eth.block_number + 100, b"\x07" * 32), SYSTEM,
             "Slashing: infraction block is in the future")
-    refused(sl.functions.slashOperator(env.dev[1].address, 10_001, 2), escrow, "Slashing: penalty above 10000 bps")
-    refused(sl.functions.slashOperator(env.dev[1].address, 10_001, 3), Web3.to_checksum_address(ADDRESS["Oracle"]),
+    refused(sl.functions.slashOperator(env.dev[1].address, 10_001, 2, 0, ZERO), escrow, "Slashing: penalty above 10000 bps")
+    refused(sl.functions.slashOperator(env.dev[1].address, 10_001, 3, 0, ZERO), Web3.to_checksum_address(ADDRESS["Oracle"]),
             "Slashing: penalty above 10000 bps")
-    refused(st.functions.slash(v0, DELEGATION, 1, 0), slashing, "Staking: only roles 1-3 can be slashed")
-    refused(st.functions.slash(v0, 0, 1, 0), slashing, "Staking: only roles 1-3 can be slashed")
-    assert accepted(st.functions.slash(v0, VALIDATOR, 5 * ATH, 0), slashing) == 5 * ATH
-    accepted(sl.functions.slashOperator(env.dev[1].address, 10_000, 2), escrow)
+    refused(st.functions.slash(v0, DELEGATION, 1, 0, ZERO), slashing, "Staking: only roles 1-3 can be slashed")
+    refused(st.functions.slash(v0, 0, 1, 0, ZERO), slashing, "Staking: only roles 1-3 can be slashed")
+    assert accepted(st.functions.slash(v0, VALIDATOR, 5 * ATH, 0, ZERO), slashing) == 5 * ATH
+    accepted(sl.functions.slashOperator(env.dev[1].address, 10_000, 2, 0, ZERO), escrow)
     accepted(sl.functions.recordSignatures([v0], [True]), SYSTEM)
 
 

@@ -332,12 +332,21 @@ def test_open_job_squatting_is_slashed(w3, keys):
 # ---------------------------------------------------------------- attack 6 and 7
 
 def test_validator_registry_cannot_be_filled_with_dust(w3, keys):
-    """Attack 7: unbonding below validatorMinStake leaves the registry (and
-    frees the consensus key, attack 6's keyOwner)."""
+    """Attacks 6 and 7: a consensus key is bound only with a proof of
+    possession for the registering account; unbonding below
+    validatorMinStake leaves the registry and frees the key."""
     staking = contract(w3, "Staking")
+    from Crypto.PublicKey import ECC
+    from Crypto.Signature import eddsa
     v = fund(w3, keys[7], 1_001 * ATH)
-    key = keccak256(b"registry test key")
-    transact(w3, v, staking.functions.registerValidator(key, 500), value=1_000 * ATH, gas=800_000)
+    secret = ECC.construct(curve="Ed25519", seed=keccak256(b"registry test key"))
+    key = secret.public_key().export_key(format="raw")
+    proof = eddsa.new(secret, "rfc8032").sign(staking.functions.popDigest(v.address, key).call())
+    # Someone else cannot bind the key (attack 6): the proof is for v's account.
+    squatter = fund(w3, keys[7], 1_001 * ATH)
+    refused(w3, squatter, staking.functions.registerValidator(key, 500, proof),
+            "Staking: the proof of possession does not verify for this consensus key and account", value=1_000 * ATH)
+    transact(w3, v, staking.functions.registerValidator(key, 500, proof), value=1_000 * ATH, gas=800_000)
     count = staking.functions.validatorCount().call()
     assert staking.functions.keyOwner(key).call() == v.address
     transact(w3, v, staking.functions.unbond(1, ZERO, 1_000 * ATH - 1), gas=800_000)
