@@ -16,6 +16,19 @@ struct FakeChain: OracleChainView {
     var totalCheckerStake: UInt256 { stakes.values.reduce(.zero) { $0 &+ $1 } }
     func job(_ id: UInt256) -> OracleJobView? { jobs[id] }
     func lastRound(_ subject: OracleSubject) -> UInt256 { rounds[subject] ?? .zero }
+    /// Active operators (nil: every address is one).
+    var operators: Set<Address>?
+    func isActiveOperator(_ operator: Address) -> Bool { operators?.contains(`operator`) ?? true }
+    /// Stake as the contract weighs it for a subject (stake bonded before the
+    /// result existed); missing: the stake now.
+    var stakesBefore: [Address: UInt256]?
+    func checkerStake(_ checker: Address, for subject: OracleSubject) -> UInt256? {
+        guard let now = stakes[checker] else { return nil }
+        return stakesBefore.map { $0[checker] ?? .zero } ?? now
+    }
+    func totalCheckerStake(for subject: OracleSubject) -> UInt256 {
+        stakesBefore.map { $0.values.reduce(.zero) { $0 &+ $1 } } ?? totalCheckerStake
+    }
 }
 
 private let domain = OracleDomain(chainID: 7331, oracle: Address(low: 0x1004))
@@ -151,6 +164,51 @@ private func statement(_ a: JobAttestation) -> OracleStatement { .job(a) }
         for key in checkers { try pool.add(.uptime(done), signature: done.sign(domain, key: key), view: view) }
         let report = try #require(pool.readyReports(view: view).first)
         #expect(report.statement == .uptime(done) && report.signers.count == 3)
+    }
+
+    /// Uptime is pooled only for active operators and the last two finished
+    /// epochs (a flood of uptime for random addresses pools nothing), and an
+    /// uptime subject leaves the pool once its epoch is too old.
+    @Test func uptimeOnlyForActiveOperatorsAndRecentEpochs() throws {
+        let pool = AttestationPool(domain: domain)
+        var view = chain()
+        let op = Address(low: 0xabc)
+        view.operators = [op]
+        let stranger = UptimeAttestation(operator: Address(low: 0xdef), epoch: 4, uptimeBps: 0, round: UInt256(1))
+        #expect(throws: AttestationError.notActiveOperator(Address(low: 0xdef))) {
+            try pool.add(.uptime(stranger), signature: stranger.sign(domain, key: checkers[0]), view: view)
+        }
+        let old = UptimeAttestation(operator: op, epoch: 2, uptimeBps: 0, round: UInt256(1))
+        #expect(throws: AttestationError.epochTooOld(epoch: 2, current: 5, window: 2)) {
+            try pool.add(.uptime(old), signature: old.sign(domain, key: checkers[0]), view: view)
+        }
+        #expect(pool.subjectCount == 0)
+        let recent = UptimeAttestation(operator: op, epoch: 3, uptimeBps: 0, round: UInt256(1))
+        try pool.add(.uptime(recent), signature: recent.sign(domain, key: checkers[0]), view: view)
+        #expect(pool.subjectCount == 1 && pool.prune(view: view) == 0)
+        view.epoch = 6
+        #expect(pool.prune(view: view) == 1 && pool.subjectCount == 0)
+    }
+
+    /// Stake bought after the result existed weighs nothing: two late
+    /// checkers holding two thirds now make no report, and do not dilute the
+    /// honest quorum either.
+    @Test func lateStakeNeitherReportsNorDilutes() throws {
+        let pool = AttestationPool(domain: domain)
+        var view = chain()
+        let late = (5...6).map { i in try! Secp256k1PrivateKey(Keccak256.hash(Array("late checker \(i)".utf8)).bytes) }
+        view.stakesBefore = view.stakes
+        for k in late { view.stakes[k.address] = UInt256(300) }
+        let bad = attestation(verdict: .invalid, units: 0)
+        for k in late {
+            let admission = try pool.add(.job(bad), signature: bad.sign(domain, key: k), view: view)
+            #expect(!admission.quorum)
+        }
+        #expect(pool.readyReports(view: view).isEmpty)
+        let good = attestation(round: 2)
+        for k in checkers.prefix(2) { try pool.add(.job(good), signature: good.sign(domain, key: k), view: view) }
+        let report = try #require(pool.readyReports(view: view).first)
+        #expect(report.statement == .job(good) && report.signedStake == UInt256(200))
     }
 
     @Test func thePoolIsBounded() throws {
