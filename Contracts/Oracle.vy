@@ -11,7 +11,9 @@
        Uptime(address operator,uint256 epoch,uint256 uptimeBps,uint256 round)
      digest = keccak256(0x1901 ++ domainSeparator() ++ hashStruct(message)).
      A report carries 65-byte signatures r ++ s ++ v (v 27 or 28, s in the
-     lower half of the curve order). Recovered signers must be strictly
+     lower half of the curve order); an uptime report carries each signer's
+     own measured uptime beside its signature and settles on their
+     stake-weighted median. Recovered signers must be strictly
      ascending by address (hence unique), each an active checker
      (Staking.isActiveChecker), and their Staking.checkerStake must sum to
      at least checkerQuorumBps of Staking.totalCheckerStake. The round must
@@ -237,29 +239,97 @@ def submitReport(
 def submitUptimeReport(
     operator: address,
     epoch: uint256,
-    uptimeBps: uint256,
     round: uint256,
+    uptimes: DynArray[uint256, MAX_SIGNERS],
     signatures: DynArray[Bytes[65], MAX_SIGNERS],
 ):
     """
-    @notice Transmits a checker-signed uptime of `operator` in `epoch`;
-            Escrow refunds its lease customers below slaUptimeBps.
+    @notice Transmits checker-signed uptimes of `operator` in `epoch`, each
+            checker signing the uptime it measured (uptimes[i] with
+            signatures[i], signers ascending); once their stake makes the
+            quorum, the stake-weighted median settles the epoch: Escrow
+            refunds the operator's lease customers below slaUptimeBps.
+            Checkers need not agree on one exact value, and a minority
+            cannot move the median outside what the others measured.
     """
-    assert uptimeBps <= BPS, "Oracle: uptime above 100%"
+    assert len(uptimes) == len(signatures), "Oracle: one uptime per signature"
+    assert len(signatures) > 0, "Oracle: no signatures"
     assert round > self.lastUptimeRound[operator][epoch], "Oracle: report round is not newer than the last"
-    signers: DynArray[address, MAX_SIGNERS] = []
-    signed: uint256 = 0
     # Stake as of the block before the epoch began.
     start: uint256 = epoch * staticcall IParams(PARAMS).get("epochLength")
     asOf: uint256 = 0
     if start > 0:
         asOf = start - 1
     assert start < block.number, "Oracle: uptime epoch has not begun"
-    signers, signed = self._verify(self._uptime_digest(operator, epoch, uptimeBps, round), signatures, asOf)
+    signers: DynArray[address, MAX_SIGNERS] = []
+    stakes: DynArray[uint256, MAX_SIGNERS] = []
+    prev: uint256 = 0
+    signed: uint256 = 0
+    for i: uint256 in range(MAX_SIGNERS):
+        if i == len(signatures):
+            break
+        assert uptimes[i] <= BPS, "Oracle: uptime above 100%"
+        signer: address = self._recover(self._uptime_digest(operator, epoch, uptimes[i], round), signatures[i])
+        assert convert(signer, uint256) > prev, "Oracle: signers must be unique and in ascending order"
+        prev = convert(signer, uint256)
+        assert staticcall IStaking(STAKING).isActiveChecker(signer), "Oracle: signer is not an active checker"
+        stake: uint256 = staticcall IStaking(STAKING).checkerStakeAt(signer, asOf)
+        signed += stake
+        signers.append(signer)
+        stakes.append(stake)
+    total: uint256 = staticcall IStaking(STAKING).totalCheckerStakeAt(asOf)
+    quorum: uint256 = staticcall IParams(PARAMS).get("checkerQuorumBps")
+    assert total > 0 and signed * BPS >= quorum * total, "Oracle: checker quorum not reached"
+    median: uint256 = self._weighted_median(uptimes, stakes, signed)
     self.lastUptimeRound[operator][epoch] = round
-    log UptimeReportAccepted(operator=operator, epoch=epoch, round=round, uptimeBps=uptimeBps, signers=signers, signedStake=signed)
-    extcall IEscrow(ESCROW).refundDowntime(operator, epoch, uptimeBps)
+    log UptimeReportAccepted(operator=operator, epoch=epoch, round=round, uptimeBps=median, signers=signers, signedStake=signed)
+    extcall IEscrow(ESCROW).refundDowntime(operator, epoch, median)
     extcall IStaking(STAKING).rewardCheckers(signers)
+
+
+@internal
+@pure
+def _weighted_median(values: DynArray[uint256, MAX_SIGNERS], weights: DynArray[uint256, MAX_SIGNERS], total: uint256) -> uint256:
+    # The least value whose cumulative weight (values ascending) reaches half
+    # the total: the lower stake-weighted median.
+    v: DynArray[uint256, MAX_SIGNERS] = values
+    w: DynArray[uint256, MAX_SIGNERS] = weights
+    n: uint256 = len(v)
+    for i: uint256 in range(1, MAX_SIGNERS):
+        if i >= n:
+            break
+        j: uint256 = i
+        for _k: uint256 in range(MAX_SIGNERS):
+            if j == 0 or v[j - 1] <= v[j]:
+                break
+            tv: uint256 = v[j - 1]
+            v[j - 1] = v[j]
+            v[j] = tv
+            tw: uint256 = w[j - 1]
+            w[j - 1] = w[j]
+            w[j] = tw
+            j -= 1
+    acc: uint256 = 0
+    for i: uint256 in range(MAX_SIGNERS):
+        if i == n:
+            break
+        acc += w[i]
+        if acc * 2 >= total:
+            return v[i]
+    return v[n - 1]
+
+
+@internal
+@view
+def _recover(digest: bytes32, sig: Bytes[65]) -> address:
+    assert len(sig) == 65, "Oracle: malformed signature"
+    r: uint256 = convert(extract32(sig, 0), uint256)
+    s: uint256 = convert(extract32(sig, 32), uint256)
+    v: uint256 = convert(extract32(sig, 33), uint256) & 255
+    assert (v == 27 or v == 28) and s <= SECP256K1N_HALF, "Oracle: malformed signature"
+    signer: address = ecrecover(digest, v, r, s)
+    assert signer != empty(address), "Oracle: invalid signature"
+    return signer
 
 
 @external

@@ -99,8 +99,8 @@ public enum ParamsABI {
 public enum OracleABI {
     /// submitReport(jobId, resultRoot, verdict, workUnits, round, signatures)
     public static let submitReport = ABIFunction("submitReport", [.uint256, .bytes32, .uint8, .uint256, .uint256, .array(.bytes)])
-    /// submitUptimeReport(operator, epoch, uptimeBps, round, signatures)
-    public static let submitUptimeReport = ABIFunction("submitUptimeReport", [.address, .uint256, .uint256, .uint256, .array(.bytes)])
+    /// submitUptimeReport(operator, epoch, round, uptimes, signatures): one measured uptime per signer
+    public static let submitUptimeReport = ABIFunction("submitUptimeReport", [.address, .uint256, .uint256, .array(.uint256), .array(.bytes)])
     public static let lastRound = ABIFunction("lastRound", [.uint256], returns: [.uint256])
     public static let lastUptimeRound = ABIFunction("lastUptimeRound", [.address, .uint256], returns: [.uint256])
     public static let attestationDigest = ABIFunction("attestationDigest", [.uint256, .bytes32, .uint8, .uint256, .uint256],

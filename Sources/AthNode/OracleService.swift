@@ -226,8 +226,8 @@ public final class OracleService: @unchecked Sendable {
                                                           .uint(UInt256(UInt64(a.verdict.rawValue))), .uint(a.workUnits),
                                                           .uint(a.round), signatures])
         case .uptime(let u):
-            data = try OracleABI.submitUptimeReport.encodeCall([.address(u.operator), .uint(UInt256(u.epoch)),
-                                                                .uint(UInt256(u.uptimeBps)), .uint(u.round), signatures])
+            data = try OracleABI.submitUptimeReport.encodeCall([.address(u.operator), .uint(UInt256(u.epoch)), .uint(u.round),
+                                                                .array(report.uptimes.map { .uint(UInt256($0)) }), signatures])
         }
         let sender = key.address
         let dryRun = ExecutableTransaction(sender: sender, to: ProtocolContract.oracle.address, nonce: chain.stateView.nonce(of: sender),

@@ -153,12 +153,29 @@ public struct PooledAttestation: Sendable, Equatable {
 
 /// A report ready for `Oracle.submitReport` or `submitUptimeReport`: one
 /// statement and the signatures of checkers holding the quorum, ascending by
-/// signer as the contract requires.
+/// signer as the contract requires. For uptime each checker signs the value
+/// it measured (`uptimes`, one per signer) and the statement carries their
+/// stake-weighted median, the value the contract settles on.
 public struct OracleReport: Sendable, Equatable {
     public var statement: OracleStatement
     public var signers: [Address]
     public var signatures: [[UInt8]]
     public var signedStake: UInt256
+    public var uptimes: [UInt64] = []
+}
+
+extension OracleStatement {
+    /// What checkers must agree on to be counted together: the whole
+    /// statement for a job; for uptime the operator, epoch and round (each
+    /// signs its own measurement, and the median settles).
+    var agreementKey: OracleStatement {
+        switch self {
+        case .job: return self
+        case .uptime(var u):
+            u.uptimeBps = 0
+            return .uptime(u)
+        }
+    }
 }
 
 /// The outcome of a pooled attestation.
@@ -245,7 +262,7 @@ public final class AttestationPool: Sendable {
             if full { return .failure(.signerLimit(signer, limit: maxPerSigner)) }
             entry.attestations.append(pooled)
             map[subject] = entry
-            let agreeing = entry.attestations.filter { $0.statement == statement }
+            let agreeing = entry.attestations.filter { $0.statement.agreementKey == statement.agreementKey }
             let quorum = Self.reachesQuorum(agreeing.reduce(UInt256.zero) { $0 &+ $1.stake }, total: total, view)
             return .success(PoolAdmission(signer: signer, attestations: entry.attestations.count, quorum: quorum))
         }
@@ -285,6 +302,18 @@ public final class AttestationPool: Sendable {
         }
     }
 
+    /// The contract's median: the least value whose cumulative weight (values
+    /// ascending) reaches half of `total`.
+    static func weightedMedian(_ values: [UInt64], _ weights: [UInt256], total: UInt256) -> UInt64 {
+        var acc = UInt256.zero
+        for (v, w) in zip(values, weights).sorted(by: { $0.0 < $1.0 }) {
+            acc = acc &+ w
+            let (twice, overflow) = acc.multipliedReportingOverflow(by: UInt256(2))
+            if overflow || twice >= total { return v }
+        }
+        return values.max() ?? 0
+    }
+
     /// The contract's rule: signed · 10000 ≥ quorumBps · total, with some stake at all.
     static func reachesQuorum(_ signed: UInt256, total: UInt256, _ view: some OracleChainView) -> Bool {
         guard !total.isZero else { return false }
@@ -311,7 +340,7 @@ public final class AttestationPool: Sendable {
         for (subject, entry) in snapshot {
             let last = view.lastRound(subject)
             var groups: [OracleStatement: [PooledAttestation]] = [:]
-            for a in entry.attestations where a.statement.round > last { groups[a.statement, default: []].append(a) }
+            for a in entry.attestations where a.statement.round > last { groups[a.statement.agreementKey, default: []].append(a) }
             var best: OracleReport?
             let total = groups.isEmpty ? UInt256.zero : view.totalCheckerStake(for: subject)
             for (statement, list) in groups {
@@ -324,8 +353,17 @@ public final class AttestationPool: Sendable {
                 let chosen = members.prefix(Self.maxSigners).sorted { $0.0.signer.bytes.lexicographicallyPrecedes($1.0.signer.bytes) }
                 let signed = chosen.reduce(UInt256.zero) { $0 &+ $1.1 }
                 guard Self.reachesQuorum(signed, total: total, view) else { continue }
-                let report = OracleReport(statement: statement, signers: chosen.map(\.0.signer),
+                var report = OracleReport(statement: statement, signers: chosen.map(\.0.signer),
                                           signatures: chosen.map(\.0.signature), signedStake: signed)
+                if case .uptime(var u) = statement {
+                    let values = chosen.map { member -> UInt64 in
+                        if case .uptime(let mine) = member.0.statement { return mine.uptimeBps }
+                        return 0
+                    }
+                    report.uptimes = values
+                    u.uptimeBps = Self.weightedMedian(values, chosen.map(\.1), total: signed)
+                    report.statement = .uptime(u)
+                }
                 if best.map({ signed > $0.signedStake }) ?? true { best = report }
             }
             if let best { out.append(best) }

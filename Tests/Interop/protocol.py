@@ -138,9 +138,19 @@ def submit_report(w3, transmitter, signers, job_id, result_root, verdict, work_u
     return transact(w3, transmitter, call, gas=1_000_000)
 
 
-def submit_uptime_report(w3, transmitter, signers, operator, epoch, uptime_bps, round_=1):
-    sigs = uptime_attestations(w3, signers, operator, epoch, uptime_bps, round_)
-    call = contract(w3, "Oracle").functions.submitUptimeReport(operator, epoch, uptime_bps, round_, sigs)
+def uptime_report_args(w3, signers, operator, epoch, uptimes, round_=1):
+    """Oracle.submitUptimeReport's arguments: each signer signs its own
+    measured uptime (`uptimes`: one per signer in the order given, or one
+    value for all); signers ascending by address, values alongside."""
+    chain_id = w3.eth.chain_id
+    values = uptimes if isinstance(uptimes, (list, tuple)) else [uptimes] * len(signers)
+    pairs = sorted(zip(signers, values), key=lambda p: int(p[0].address, 16))
+    sigs = [sign_uptime(a, chain_id, operator, epoch, u, round_) for a, u in pairs]
+    return operator, epoch, round_, [u for _, u in pairs], sigs
+
+
+def submit_uptime_report(w3, transmitter, signers, operator, epoch, uptimes, round_=1):
+    call = contract(w3, "Oracle").functions.submitUptimeReport(*uptime_report_args(w3, signers, operator, epoch, uptimes, round_))
     return transact(w3, transmitter, call, gas=3_000_000)
 
 

@@ -26,7 +26,7 @@ from web3.logs import DISCARD
 from athnode import compile_vyper
 from protocol import (ADDRESS, ATH, ATTESTATION_TYPES, INVALID, UNAVAILABLE, UPTIME_TYPES, VALID, attestations,
                       contract, create_job, oracle_domain, revert_reason, run_valid_job, wait_released,
-                      send, sign_attestation, submit_report, submit_uptime_report, transact, uptime_attestations,
+                      send, sign_attestation, submit_report, submit_uptime_report, transact, uptime_attestations, uptime_report_args,
                       wait_for_block)
 
 BPS = 10_000
@@ -559,9 +559,8 @@ def test_uptime_report_refunds_the_downtime_share(w3, c, accounts, checkers):
     assert opened[1][1] // EPOCH == e, "both leases opened in epoch e (machine too slow?)"
 
     def report_reason(epoch, uptime, round_, signers=checkers):
-        sigs = uptime_attestations(w3, signers, operator.address, epoch, uptime, round_)
-        return revert_reason(w3, transmitter, oracle.functions.submitUptimeReport(operator.address, epoch, uptime,
-                                                                                  round_, sigs))
+        args = uptime_report_args(w3, signers, operator.address, epoch, uptime, round_)
+        return revert_reason(w3, transmitter, oracle.functions.submitUptimeReport(*args))
     assert "Oracle: uptime epoch has not begun" in report_reason(e + 1, 9000, 1)
     if w3.eth.block_number < (e + 1) * EPOCH - 2:
         assert "Escrow: epoch has not ended" in report_reason(e, 9000, 1)
@@ -579,10 +578,11 @@ def test_uptime_report_refunds_the_downtime_share(w3, c, accounts, checkers):
     assert "Escrow: downtime of this epoch already reported" in report_reason(e - 1, 100, 2)
     assert "Oracle: report round is not newer than the last" in report_reason(e - 1, 100, 1)
 
-    # Epoch e ends; 90% uptime refunds 10% of what each lease paid for epoch e.
+    # Epoch e ends; the checkers measured 99%, 90% and 80%: the stake-weighted median, 90%,
+    # refunds 10% of what each lease paid for epoch e.
     wait_for_block(w3, (e + 1) * EPOCH + 1)
     uptime = 9000
-    r = submit_uptime_report(w3, transmitter, checkers, operator.address, e, uptime)
+    r = submit_uptime_report(w3, transmitter, checkers, operator.address, e, [9900, 9000, 8000])
     gas("submitUptimeReport", r)  # 3 checker signatures
     refunds = {ev["leaseId"]: ev for ev in events(escrow, r, "DowntimeRefunded")}
     assert set(refunds) == {i for i, _ in opened}

@@ -13,7 +13,7 @@ from web3 import Web3
 
 from athnode import DevNode, dev_keys
 from protocol import (ADDRESS, ATH, INVALID, UNAVAILABLE, VALID, attestations, contract, events, revert_reason, send,
-                      submit_report, transact, uptime_attestations, wait_for_block)
+                      submit_report, submit_uptime_report, transact, uptime_report_args, wait_for_block)
 
 KIND = Web3.keccak(b"ath/gemm-i8/v1")
 ZERO = "0x" + "00" * 20
@@ -180,8 +180,7 @@ def test_bought_quorum_is_slashed(w3, keys):
     length = contract(w3, "Params").functions.get("epochLength").call()
     epoch = w3.eth.block_number // length
     wait_for_block(w3, (epoch + 1) * length + 1)
-    sigs = uptime_attestations(w3, late, keys[1].address, epoch, 0, 1)
-    refused(w3, bank, oracle.functions.submitUptimeReport(keys[1].address, epoch, 0, 1, sigs),
+    refused(w3, bank, oracle.functions.submitUptimeReport(*uptime_report_args(w3, late, keys[1].address, epoch, 0)),
             "Oracle: checker quorum not reached")
 
     # (b) Bonded before: 600 of 900 ATH of checker stake is a quorum.
@@ -613,3 +612,28 @@ def test_attestation_pool_flood_does_not_delay_honest_jobs(dev, w3, keys):
     assert settled[0].blockNumber - r_commit.blockNumber <= 10
     assert answers["ok"] + answers["refused"] == 100_000
     assert answers["ok"] <= 4_096                              # the per-checker quota
+
+
+# ---------------------------------------------------------------- attack 9
+
+def test_partial_outages_are_refunded_on_the_median(w3, keys):
+    """Attack 9: checkers measure a partial outage differently (93%, 94%,
+    98%) and a hostile checker claims 100%; the stake-weighted median (94%)
+    settles the epoch and the lease customer is refunded 6% of the epoch."""
+    escrow, params = contract(w3, "Escrow"), contract(w3, "Params")
+    hostile = fund(w3, keys[7], 101 * ATH)
+    register_checker(w3, hostile, 100 * ATH)
+    length = params.functions.get("epochLength").call()
+    wait_for_block(w3, (w3.eth.block_number // length + 1) * length)        # stake bonded before the epoch
+    price = 10**15
+    r = transact(w3, keys[6], escrow.functions.openLease(keys[1].address, price), value=200 * price, gas=800_000)
+    (opened,) = events(escrow, r, "LeaseOpened")
+    epoch = r.blockNumber // length
+    wait_for_block(w3, (epoch + 1) * length + 1)
+    signers = keys[2:5] + [hostile]
+    r = submit_uptime_report(w3, keys[9], signers, keys[1].address, epoch, [9_300, 9_400, 9_800, 10_000])
+    (reported,) = events(escrow, r, "DowntimeReported")
+    assert reported["uptimeBps"] == 9_400
+    (refund,) = events(escrow, r, "DowntimeRefunded")
+    assert refund["leaseId"] == opened["leaseId"]
+    assert refund["owed"] == refund["paidBlocks"] * price * 600 // 10_000 > 0
