@@ -211,6 +211,29 @@ private func statement(_ a: JobAttestation) -> OracleStatement { .job(a) }
         #expect(report.statement == .job(good) && report.signedStake == UInt256(200))
     }
 
+    /// Checkers that measured different uptimes are reported together; the
+    /// report carries each signer's value and settles on the stake-weighted
+    /// median (the contract's rule).
+    @Test func differingUptimesMakeOneReportOnTheMedian() throws {
+        let pool = AttestationPool(domain: domain)
+        let view = chain()
+        let op = Address(low: 0xabc)
+        let values: [UInt64] = [9_800, 9_300, 9_400]
+        for (key, v) in zip(checkers, values) {
+            let u = UptimeAttestation(operator: op, epoch: 4, uptimeBps: v, round: UInt256(1))
+            try pool.add(.uptime(u), signature: u.sign(domain, key: key), view: view)
+        }
+        let report = try #require(pool.readyReports(view: view).first)
+        #expect(report.signers.count == 3)
+        #expect(report.statement == .uptime(UptimeAttestation(operator: op, epoch: 4, uptimeBps: 9_400, round: UInt256(1))))
+        let bySigner = Dictionary(uniqueKeysWithValues: zip(checkers.map(\.address), values))
+        #expect(report.uptimes == report.signers.map { bySigner[$0]! })
+        for (i, signer) in report.signers.enumerated() {
+            let mine = UptimeAttestation(operator: op, epoch: 4, uptimeBps: report.uptimes[i], round: UInt256(1))
+            #expect(mine.signer(of: report.signatures[i], domain: domain) == signer)
+        }
+    }
+
     @Test func thePoolIsBounded() throws {
         let pool = AttestationPool(domain: domain, maxSubjects: 1)
         var view = chain()
