@@ -159,31 +159,43 @@ def _uptime_digest(operator: address, epoch: uint256, uptimeBps: uint256, round:
 
 @internal
 @view
-def _verify(digest: bytes32, signatures: DynArray[Bytes[65], MAX_SIGNERS], asOf: uint256) -> (DynArray[address, MAX_SIGNERS], uint256):
-    # Recovers the signers and checks order, checker status and quorum. Stake
-    # counts as of block `asOf` (before the result existed): checker stake
-    # bought once the result is known weighs nothing.
+def _verify(digests: DynArray[bytes32, MAX_SIGNERS], signatures: DynArray[Bytes[65], MAX_SIGNERS], asOf: uint256) -> (DynArray[address, MAX_SIGNERS], DynArray[uint256, MAX_SIGNERS], uint256):
+    # Recovers signature i over digest i and checks order, checker status and
+    # quorum; returns the signers, their stakes and the sum. Stake counts as
+    # of block `asOf` (before the result existed): checker stake bought once
+    # the result is known weighs nothing.
     assert len(signatures) > 0, "Oracle: no signatures"
     signers: DynArray[address, MAX_SIGNERS] = []
+    stakes: DynArray[uint256, MAX_SIGNERS] = []
     prev: uint256 = 0
     signed: uint256 = 0
-    for sig: Bytes[65] in signatures:
-        assert len(sig) == 65, "Oracle: malformed signature"
-        r: uint256 = convert(extract32(sig, 0), uint256)
-        s: uint256 = convert(extract32(sig, 32), uint256)
-        v: uint256 = convert(extract32(sig, 33), uint256) & 255
-        assert (v == 27 or v == 28) and s <= SECP256K1N_HALF, "Oracle: malformed signature"
-        signer: address = ecrecover(digest, v, r, s)
-        assert signer != empty(address), "Oracle: invalid signature"
+    for i: uint256 in range(MAX_SIGNERS):
+        if i == len(signatures):
+            break
+        signer: address = self._recover(digests[i], signatures[i])
         assert convert(signer, uint256) > prev, "Oracle: signers must be unique and in ascending order"
         prev = convert(signer, uint256)
         assert staticcall IStaking(STAKING).isActiveChecker(signer), "Oracle: signer is not an active checker"
-        signed += staticcall IStaking(STAKING).checkerStakeAt(signer, asOf)
+        stake: uint256 = staticcall IStaking(STAKING).checkerStakeAt(signer, asOf)
+        signed += stake
         signers.append(signer)
+        stakes.append(stake)
     total: uint256 = staticcall IStaking(STAKING).totalCheckerStakeAt(asOf)
     quorum: uint256 = staticcall IParams(PARAMS).get("checkerQuorumBps")
     assert total > 0 and signed * BPS >= quorum * total, "Oracle: checker quorum not reached"
-    return signers, signed
+    return signers, stakes, signed
+
+
+@internal
+@view
+def _since(jobId: uint256) -> uint256:
+    # The block whose end the job's checker stake is weighed after: the
+    # commitment's, or for a job never committed, the acceptance's.
+    since: uint256 = staticcall IEscrow(ESCROW).commitBlock(jobId)
+    if since == 0:
+        since = staticcall IEscrow(ESCROW).acceptBlock(jobId)
+    assert since > 0, "Oracle: job has not been accepted"
+    return since
 
 
 @external
@@ -211,14 +223,15 @@ def submitReport(
         assert j.resultRoot == resultRoot, "Oracle: result root does not match the committed one"
     # Stake as of the block before the commitment (or, for a job never
     # committed, before its acceptance).
-    since: uint256 = staticcall IEscrow(ESCROW).commitBlock(jobId)
-    if since == 0:
-        since = staticcall IEscrow(ESCROW).acceptBlock(jobId)
-    assert since > 0, "Oracle: job has not been accepted"
-    signers: DynArray[address, MAX_SIGNERS] = []
-    signed: uint256 = 0
+    since: uint256 = self._since(jobId)
     digest: bytes32 = self._attestation_digest(jobId, resultRoot, verdict, workUnits, round)
-    signers, signed = self._verify(digest, signatures, since - 1)
+    digests: DynArray[bytes32, MAX_SIGNERS] = []
+    for _sig: Bytes[65] in signatures:
+        digests.append(digest)
+    signers: DynArray[address, MAX_SIGNERS] = []
+    stakes: DynArray[uint256, MAX_SIGNERS] = []
+    signed: uint256 = 0
+    signers, stakes, signed = self._verify(digests, signatures, since - 1)
     self.lastRound[jobId] = round
     self.reportSigners[jobId] = keccak256(abi_encode(signers))
     self.reportDigest[jobId] = digest
@@ -261,25 +274,14 @@ def submitUptimeReport(
     if start > 0:
         asOf = start - 1
     assert start < block.number, "Oracle: uptime epoch has not begun"
+    digests: DynArray[bytes32, MAX_SIGNERS] = []
+    for u: uint256 in uptimes:
+        assert u <= BPS, "Oracle: uptime above 100%"
+        digests.append(self._uptime_digest(operator, epoch, u, round))
     signers: DynArray[address, MAX_SIGNERS] = []
     stakes: DynArray[uint256, MAX_SIGNERS] = []
-    prev: uint256 = 0
     signed: uint256 = 0
-    for i: uint256 in range(MAX_SIGNERS):
-        if i == len(signatures):
-            break
-        assert uptimes[i] <= BPS, "Oracle: uptime above 100%"
-        signer: address = self._recover(self._uptime_digest(operator, epoch, uptimes[i], round), signatures[i])
-        assert convert(signer, uint256) > prev, "Oracle: signers must be unique and in ascending order"
-        prev = convert(signer, uint256)
-        assert staticcall IStaking(STAKING).isActiveChecker(signer), "Oracle: signer is not an active checker"
-        stake: uint256 = staticcall IStaking(STAKING).checkerStakeAt(signer, asOf)
-        signed += stake
-        signers.append(signer)
-        stakes.append(stake)
-    total: uint256 = staticcall IStaking(STAKING).totalCheckerStakeAt(asOf)
-    quorum: uint256 = staticcall IParams(PARAMS).get("checkerQuorumBps")
-    assert total > 0 and signed * BPS >= quorum * total, "Oracle: checker quorum not reached"
+    signers, stakes, signed = self._verify(digests, signatures, asOf)
     median: uint256 = self._weighted_median(uptimes, stakes, signed)
     self.lastUptimeRound[operator][epoch] = round
     log UptimeReportAccepted(operator=operator, epoch=epoch, round=round, uptimeBps=median, signers=signers, signedStake=signed)
@@ -457,20 +459,12 @@ def submitLateSignatures(jobId: uint256, signers: DynArray[address, MAX_SIGNERS]
         "Oracle: signers differ from the job's report"
     assert block.number <= self.reportBlock[jobId] + staticcall IParams(PARAMS).get("challengeWindowBlocks"), \
         "Oracle: the window for late signatures has closed"
-    since: uint256 = staticcall IEscrow(ESCROW).commitBlock(jobId)
-    if since == 0:
-        since = staticcall IEscrow(ESCROW).acceptBlock(jobId)
+    since: uint256 = self._since(jobId)
     digest: bytes32 = self.reportDigest[jobId]
     all: DynArray[address, MAX_SIGNERS] = signers
     added: DynArray[address, MAX_SIGNERS] = []
     for sig: Bytes[65] in signatures:
-        assert len(sig) == 65, "Oracle: malformed signature"
-        r: uint256 = convert(extract32(sig, 0), uint256)
-        s: uint256 = convert(extract32(sig, 32), uint256)
-        v: uint256 = convert(extract32(sig, 33), uint256) & 255
-        assert (v == 27 or v == 28) and s <= SECP256K1N_HALF, "Oracle: malformed signature"
-        signer: address = ecrecover(digest, v, r, s)
-        assert signer != empty(address), "Oracle: invalid signature"
+        signer: address = self._recover(digest, sig)
         assert signer not in all, "Oracle: signer already counted for this report"
         assert staticcall IStaking(STAKING).isActiveChecker(signer), "Oracle: signer is not an active checker"
         assert staticcall IStaking(STAKING).checkerStakeAt(signer, since - 1) > 0, "Oracle: signer had no stake when the result was committed"
