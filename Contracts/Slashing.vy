@@ -8,7 +8,8 @@
      in storage words, with the position, the blocks recorded (up to the
      window) and the missed count packed in one word. Once the window is
      full, a validator that signed less than minSignedBps of it is slashed
-     downtimeSlashBps of its self stake, jailed for jailBlocks, and its window
+     downtimeSlashBps of its self stake and of its delegations (each delegator
+     pro rata, as in the Cosmos SDK), jailed for jailBlocks, and its window
      restarts. A change of downtimeWindow restarts every window on its next
      record. Operators are slashed penaltyBps of their required stake, taken
      from their bonded operator stake and then any pending operator unbonding
@@ -34,6 +35,7 @@ SYSTEM: constant(address) = 0xffffFFFfFFffffffffffffffFfFFFfffFFFfFFfE
 
 BPS: constant(uint256) = 10_000
 ROLE_VALIDATOR: constant(uint8) = 1
+ROLE_DELEGATION: constant(uint8) = 4  # Staking.slash: the validator's delegations, amount in bps
 ROLE_OPERATOR: constant(uint8) = 2
 ROLE_CHECKER: constant(uint8) = 3
 MAX_SIGNERS: constant(uint256) = 100
@@ -98,8 +100,9 @@ def _param(name: String[32]) -> uint256:
 def slashDoubleSign(validator: address, infractionBlock: uint256, evidenceHash: bytes32):
     """
     @notice SYSTEM: slashes doubleSignSlashBps of the validator's self stake
-            (bonded, and unbonding since the infraction) and bans it for
-            good. Each piece of evidence applies once.
+            and of its delegations (bonded, and unbonding since the
+            infraction) and bans it for good. Each piece of evidence applies
+            once.
     """
     assert msg.sender == SYSTEM, "Slashing: only the system may report double signing"
     assert not self.evidenceApplied[evidenceHash], "Slashing: evidence already applied"
@@ -107,8 +110,10 @@ def slashDoubleSign(validator: address, infractionBlock: uint256, evidenceHash: 
     self.evidenceApplied[evidenceHash] = True
     self.banned[validator] = True
     stake: uint256 = staticcall IStaking(STAKING).slashableStake(validator, ROLE_VALIDATOR, infractionBlock)
-    amount: uint256 = stake * self._param("doubleSignSlashBps") // BPS
-    taken: uint256 = extcall IStaking(STAKING).slash(validator, ROLE_VALIDATOR, amount, infractionBlock, empty(address))
+    bps: uint256 = self._param("doubleSignSlashBps")
+    taken: uint256 = extcall IStaking(STAKING).slash(validator, ROLE_VALIDATOR, stake * bps // BPS, infractionBlock, empty(address))
+    # its delegators share the slash pro rata (their stake gave it its power)
+    extcall IStaking(STAKING).slash(validator, ROLE_DELEGATION, bps, infractionBlock, empty(address))
     extcall IStaking(STAKING).setBanned(validator)
     log DoubleSignSlashed(validator=validator, infractionBlock=infractionBlock, evidenceHash=evidenceHash, slashed=taken)
 
@@ -168,8 +173,9 @@ def _jailForDowntime(v: address, misses: uint256, size: uint256):
     self.jailed[v] = True
     self.jailedUntil[v] = until
     stake: uint256 = staticcall IStaking(STAKING).bondedStake(v, ROLE_VALIDATOR)
-    amount: uint256 = stake * self._param("downtimeSlashBps") // BPS
-    taken: uint256 = extcall IStaking(STAKING).slash(v, ROLE_VALIDATOR, amount, block.number, empty(address))
+    bps: uint256 = self._param("downtimeSlashBps")
+    taken: uint256 = extcall IStaking(STAKING).slash(v, ROLE_VALIDATOR, stake * bps // BPS, block.number, empty(address))
+    extcall IStaking(STAKING).slash(v, ROLE_DELEGATION, bps, block.number, empty(address))
     extcall IStaking(STAKING).setJailed(v, until)
     log DowntimeJailed(validator=v, missed=misses, windowSize=size, slashed=taken, untilBlock=until)
 

@@ -1,4 +1,5 @@
 # pragma version 0.4.3
+# pragma optimize codesize
 """
 @title Staking
 @notice Stakes of validators, GPU operators and checkers, delegations to
@@ -14,10 +15,13 @@
      power (self stake + delegations): each validator keeps its commission and
      the share of its self stake; its delegators share the remainder through a
      per-validator reward-per-share accumulator.
-     Slashing takes from the bonded stake of the slashed role (a validator's
-     self stake only: delegations are never slashed), then from that role's
-     unbonding entries created at or after the infraction block, and sends
-     what it took to Governance (the treasury).
+     Slashing takes from the bonded stake of the slashed role, then from that
+     role's unbonding entries created at or after the infraction block, and
+     sends what it took to Governance (the treasury). A validator's slash
+     also cuts its delegations by the same fraction (slashDelegations):
+     delegators hold shares of the validator's delegated pool, so each loses
+     its pro-rata part at once, and their unbonding entries created at or
+     after the infraction lose it when they are withdrawn.
      An account's weight (stakeAt) is all its bonded stake: validator self
      stake, operator stake, checker stake and its delegations, checkpointed at
      every change.
@@ -81,6 +85,13 @@ struct UnbondingEntry:
     amount: uint256
     createdBlock: uint256
     releaseBlock: uint256
+    validator: address      # role 4: the validator delegated to
+    slashIndex: uint256     # role 4: that validator's delegation slashes so far
+
+struct DelegationSlash:
+    infractionBlock: uint256
+    slashBlock: uint256
+    bps: uint256
 
 struct ValidatorInfo:
     account: address
@@ -142,6 +153,11 @@ event Unbonded:
     amount: uint256
     releaseBlock: uint256
 
+event DelegationsSlashed:
+    validator: indexed(address)
+    bps: uint256
+    amount: uint256
+
 event Withdrawn:
     account: indexed(address)
     amount: uint256
@@ -191,10 +207,18 @@ event ValidatorRemoved:
 validators: public(HashMap[address, Validator])
 operators: public(HashMap[address, Operator])
 checkers: public(HashMap[address, Checker])
-# delegation[validator][delegator]
-delegation: public(HashMap[address, HashMap[address, uint256]])
+# A delegator holds shares of its validator's delegated pool
+# (validators[v].delegated): shares[validator][delegator], totalShares[validator].
+# A slash cuts the pool, so every share loses the same fraction.
+shares: HashMap[address, HashMap[address, uint256]]
+totalShares: HashMap[address, uint256]
+# what bonded[delegator] holds for this delegation; synced down after a slash
+delegationBonded: HashMap[address, HashMap[address, uint256]]
+# each validator's delegation slashes, by index
+delegationSlashes: HashMap[address, HashMap[uint256, DelegationSlash]]
+delegationSlashCount: public(HashMap[address, uint256])
 rewardDebt: HashMap[address, HashMap[address, uint256]]
-accRewardPerShare: public(HashMap[address, uint256])   # per validator, scaled by 1e18
+accRewardPerShare: public(HashMap[address, uint256])   # per validator and share, scaled by 1e18
 delegatedTo: HashMap[address, DynArray[address, MAX_DELEGATIONS]]
 
 validatorList: public(DynArray[address, MAX_REGISTRY])
@@ -217,18 +241,18 @@ poolUnits: public(HashMap[uint256, HashMap[uint256, uint256]])
 accountEpoch: HashMap[uint256, HashMap[address, uint256]]
 accountUnits: HashMap[uint256, HashMap[address, uint256]]
 
-# checkpoints: (block << 160) | value
+# checkpoints: (block << 160) | value, keyed by (series << 160) | account:
+# series 0 is all bonded stake (weights for governance), series 1 active
+# checker stake (the Oracle counts a signer's stake as of the block before
+# the job's commitment, so stake bought after a result is known weighs
+# nothing). The zero account holds each series' total.
 bonded: public(HashMap[address, uint256])
 totalBonded: public(uint256)
-checkpoints: HashMap[address, HashMap[uint256, uint256]]
-checkpointCount: HashMap[address, uint256]
-TOTAL_KEY: constant(address) = empty(address)          # checkpoints of the total
-# Active checker stake, checkpointed the same way (TOTAL_KEY: all checkers):
-# the Oracle counts a signer's stake as of the block before the job's
-# commitment, so stake bought after a result is known weighs nothing.
-checkerCheckpoints: HashMap[address, HashMap[uint256, uint256]]
-checkerCheckpointCount: HashMap[address, uint256]
-
+checkpoints: HashMap[uint256, HashMap[uint256, uint256]]
+checkpointCount: HashMap[uint256, uint256]
+TOTAL_KEY: constant(address) = empty(address)
+BONDED: constant(uint256) = 0
+CHECKER: constant(uint256) = 1 << 160
 
 @deploy
 def __init__(
@@ -270,48 +294,15 @@ def _required(gpuCount: uint256, gpuMemoryGiB: uint256) -> uint256:
 
 
 @internal
-def _checkpoint(account: address, newValue: uint256):
-    n: uint256 = self.checkpointCount[account]
+def _checkpoint(series: uint256, account: address, newValue: uint256):
+    key: uint256 = series | convert(account, uint256)
+    n: uint256 = self.checkpointCount[key]
     entry: uint256 = (block.number << 160) | newValue
-    if n > 0 and self.checkpoints[account][n - 1] >> 160 == block.number:
-        self.checkpoints[account][n - 1] = entry
+    if n > 0 and self.checkpoints[key][n - 1] >> 160 == block.number:
+        self.checkpoints[key][n - 1] = entry
     else:
-        self.checkpoints[account][n] = entry
-        self.checkpointCount[account] = n + 1
-
-
-@internal
-def _checkerCheckpoint(account: address, newValue: uint256):
-    n: uint256 = self.checkerCheckpointCount[account]
-    entry: uint256 = (block.number << 160) | newValue
-    if n > 0 and self.checkerCheckpoints[account][n - 1] >> 160 == block.number:
-        self.checkerCheckpoints[account][n - 1] = entry
-    else:
-        self.checkerCheckpoints[account][n] = entry
-        self.checkerCheckpointCount[account] = n + 1
-
-
-@internal
-@view
-def _checkerValueAt(account: address, blockNumber: uint256) -> uint256:
-    n: uint256 = self.checkerCheckpointCount[account]
-    if n == 0:
-        return 0
-    if self.checkerCheckpoints[account][n - 1] >> 160 <= blockNumber:
-        return self.checkerCheckpoints[account][n - 1] & (2**160 - 1)
-    if self.checkerCheckpoints[account][0] >> 160 > blockNumber:
-        return 0
-    lo: uint256 = 0
-    hi: uint256 = n - 1
-    for _i: uint256 in range(64):
-        if hi - lo <= 1:
-            break
-        mid: uint256 = (lo + hi) // 2
-        if self.checkerCheckpoints[account][mid] >> 160 <= blockNumber:
-            lo = mid
-        else:
-            hi = mid
-    return self.checkerCheckpoints[account][lo] & (2**160 - 1)
+        self.checkpoints[key][n] = entry
+        self.checkpointCount[key] = n + 1
 
 
 @internal
@@ -323,20 +314,21 @@ def _bond(account: address, amount: uint256, increase: bool):
     else:
         self.bonded[account] -= amount
         self.totalBonded -= amount
-    self._checkpoint(account, self.bonded[account])
-    self._checkpoint(TOTAL_KEY, self.totalBonded)
+    self._checkpoint(BONDED, account, self.bonded[account])
+    self._checkpoint(BONDED, TOTAL_KEY, self.totalBonded)
 
 
 @internal
 @view
-def _valueAt(account: address, blockNumber: uint256) -> uint256:
-    n: uint256 = self.checkpointCount[account]
+def _valueAt(series: uint256, account: address, blockNumber: uint256) -> uint256:
+    key: uint256 = series | convert(account, uint256)
+    n: uint256 = self.checkpointCount[key]
     if n == 0:
         return 0
-    last: uint256 = self.checkpoints[account][n - 1]
+    last: uint256 = self.checkpoints[key][n - 1]
     if last >> 160 <= blockNumber:
         return last & (2**160 - 1)
-    if self.checkpoints[account][0] >> 160 > blockNumber:
+    if self.checkpoints[key][0] >> 160 > blockNumber:
         return 0
     # invariant: checkpoint lo is at or before blockNumber, hi after it
     lo: uint256 = 0
@@ -345,11 +337,11 @@ def _valueAt(account: address, blockNumber: uint256) -> uint256:
         if hi - lo <= 1:
             break
         mid: uint256 = (lo + hi) // 2
-        if self.checkpoints[account][mid] >> 160 <= blockNumber:
+        if self.checkpoints[key][mid] >> 160 <= blockNumber:
             lo = mid
         else:
             hi = mid
-    return self.checkpoints[account][lo] & (2**160 - 1)
+    return self.checkpoints[key][lo] & (2**160 - 1)
 
 
 @internal
@@ -387,10 +379,10 @@ def _setCheckerStake(c: address, newStake: uint256):
     self.checkers[c].active = active
     if active:
         self.totalCheckerStake += newStake
-        self._checkerCheckpoint(c, newStake)
+        self._checkpoint(CHECKER, c, newStake)
     else:
-        self._checkerCheckpoint(c, 0)
-    self._checkerCheckpoint(TOTAL_KEY, self.totalCheckerStake)
+        self._checkpoint(CHECKER, c, 0)
+    self._checkpoint(CHECKER, TOTAL_KEY, self.totalCheckerStake)
     if newStake == 0:
         self.checkers[c].registered = False
 
@@ -405,7 +397,29 @@ def _setOperatorStake(o: address, newStake: uint256):
 @internal
 @view
 def _pendingDelegation(v: address, d: address) -> uint256:
-    return self.delegation[v][d] * self.accRewardPerShare[v] // PRECISION - self.rewardDebt[v][d]
+    return self.shares[v][d] * self.accRewardPerShare[v] // PRECISION - self.rewardDebt[v][d]
+
+
+@internal
+@view
+def _delegationValue(v: address, d: address) -> uint256:
+    total: uint256 = self.totalShares[v]
+    if total == 0:
+        return 0
+    return self.shares[v][d] * self.validators[v].delegated // total
+
+
+@internal
+def _syncDelegation(v: address, d: address) -> uint256:
+    """Settles d's rewards from v and drops from bonded[d] what slashes took
+    from this delegation; returns the delegation's value."""
+    self._settleDelegation(v, d)
+    value: uint256 = self._delegationValue(v, d)
+    recorded: uint256 = self.delegationBonded[v][d]
+    if recorded > value:
+        self._bond(d, recorded - value, False)
+        self.delegationBonded[v][d] = value
+    return value
 
 
 @internal
@@ -603,13 +617,12 @@ def registerValidator(consensusKey: bytes32, commissionBps: uint256, proof: Byte
     # The registration's own checks first (their reasons are the clearer),
     # then the proof; a failing proof reverts the whole registration.
     self._registerValidator(msg.sender, consensusKey, commissionBps, msg.value)
-    assert len(proof) == 64, "Staking: the proof of possession must be a 64-byte ed25519 signature"
     ok: bool = False
     out: Bytes[32] = b""
     ok, out = raw_call(ED25519_VERIFY, concat(consensusKey, proof, self._popDigest(msg.sender, consensusKey)),
                        max_outsize=32, is_static_call=True, revert_on_failure=False)
-    assert ok and len(out) == 32 and convert(out, uint256) == 1, \
-        "Staking: the proof of possession does not verify for this consensus key and account"
+    assert ok and len(proof) == 64 and len(out) == 32 and convert(out, uint256) == 1, \
+        "Staking: the proof of possession does not verify (a 64-byte ed25519 signature of popDigest)"
 
 
 @external
@@ -662,16 +675,23 @@ def delegate(validator: address):
     """
     assert msg.value > 0, "Staking: no value sent"
     assert self.validators[validator].registered, "Staking: not a registered validator"
-    old: uint256 = self.delegation[validator][msg.sender]
+    pool: uint256 = self.validators[validator].delegated
+    total: uint256 = self.totalShares[validator]
+    minted: uint256 = msg.value
+    if total > 0:
+        assert pool > 0, "Staking: the validator's delegations were slashed to nothing"
+        minted = msg.value * total // pool
+    assert minted > 0, "Staking: amount is below one delegation share"
+    old: uint256 = self.shares[validator][msg.sender]
     if old == 0:
         assert len(self.delegatedTo[msg.sender]) < MAX_DELEGATIONS, "Staking: delegations to too many validators"
         self.delegatedTo[msg.sender].append(validator)
-    else:
-        self._settleDelegation(validator, msg.sender)
-    new: uint256 = old + msg.value
-    self.delegation[validator][msg.sender] = new
-    self.rewardDebt[validator][msg.sender] = new * self.accRewardPerShare[validator] // PRECISION
-    self.validators[validator].delegated += msg.value
+    self._syncDelegation(validator, msg.sender)
+    self.shares[validator][msg.sender] = old + minted
+    self.totalShares[validator] = total + minted
+    self.rewardDebt[validator][msg.sender] = (old + minted) * self.accRewardPerShare[validator] // PRECISION
+    self.validators[validator].delegated = pool + msg.value
+    self.delegationBonded[validator][msg.sender] += msg.value
     self._bond(msg.sender, msg.value, True)
     log Delegated(delegator=msg.sender, validator=validator, amount=msg.value)
 
@@ -705,23 +725,42 @@ def unbond(role: uint8, validator: address, amount: uint256):
         assert amount <= stake, "Staking: amount exceeds the checker stake"
         self._setCheckerStake(msg.sender, stake - amount)
     elif role == ROLE_DELEGATION:
-        d: uint256 = self.delegation[validator][msg.sender]
-        assert amount <= d, "Staking: amount exceeds the delegation"
-        self._settleDelegation(validator, msg.sender)
-        left: uint256 = d - amount
-        self.delegation[validator][msg.sender] = left
+        value: uint256 = self._syncDelegation(validator, msg.sender)
+        assert amount <= value, "Staking: amount exceeds the delegation"
+        held: uint256 = self.shares[validator][msg.sender]
+        pool: uint256 = self.validators[validator].delegated
+        total: uint256 = self.totalShares[validator]
+        burnt: uint256 = held
+        if amount < value:
+            burnt = min(held, (amount * total + pool - 1) // pool)   # rounds against the delegator
+        left: uint256 = held - burnt
+        self.shares[validator][msg.sender] = left
+        self.totalShares[validator] = total - burnt
         self.rewardDebt[validator][msg.sender] = left * self.accRewardPerShare[validator] // PRECISION
-        self.validators[validator].delegated -= amount
+        self.validators[validator].delegated = pool - amount
+        # bonded[] drops by what it holds for this delegation (rounding can
+        # leave the value a few wei off it), all of it once the shares are gone
+        recorded: uint256 = self.delegationBonded[validator][msg.sender]
+        drop: uint256 = min(amount, recorded)
         if left == 0:
+            drop = recorded
             self._dropDelegation(msg.sender, validator)
+        self.delegationBonded[validator][msg.sender] = recorded - drop
+        self._bond(msg.sender, drop, False)
     else:
         raise "Staking: unknown role"
     assert len(self.unbonding[msg.sender]) < MAX_UNBONDING, "Staking: too many unbonding entries"
     # Params keeps unbondingBlocks >= challengeWindowBlocks: stake unbonded
     # after signing a verdict stays slashable until the window closes.
     release: uint256 = block.number + self._param("unbondingBlocks")
-    self.unbonding[msg.sender].append(UnbondingEntry(role=role, amount=amount, createdBlock=block.number, releaseBlock=release))
-    self._bond(msg.sender, amount, False)
+    entry: UnbondingEntry = UnbondingEntry(role=role, amount=amount, createdBlock=block.number, releaseBlock=release,
+                                           validator=empty(address), slashIndex=0)
+    if role == ROLE_DELEGATION:
+        entry.validator = validator
+        entry.slashIndex = self.delegationSlashCount[validator]
+    else:
+        self._bond(msg.sender, amount, False)
+    self.unbonding[msg.sender].append(entry)
     log Unbonded(account=msg.sender, role=role, validator=validator, amount=amount, releaseBlock=release)
 
 
@@ -739,6 +778,27 @@ def _dropDelegation(d: address, v: address):
             return
 
 
+@internal
+@view
+def _unbondingValue(e: UnbondingEntry) -> uint256:
+    """An entry's amount less the slashes of its validator's delegations for
+    infractions at or before the entry's creation, made before it matured."""
+    if e.role != ROLE_DELEGATION:
+        return e.amount
+    amount: uint256 = e.amount
+    n: uint256 = self.delegationSlashCount[e.validator]
+    for i: uint256 in range(64):   # a validator is jailed after each slash: few reach one entry
+        k: uint256 = e.slashIndex + i
+        if k >= n:
+            break
+        cut: DelegationSlash = self.delegationSlashes[e.validator][k]
+        if cut.slashBlock > e.releaseBlock:
+            break
+        if cut.infractionBlock <= e.createdBlock:
+            amount -= amount * cut.bps // BPS
+    return amount
+
+
 @external
 @nonreentrant
 def withdraw():
@@ -749,16 +809,21 @@ def withdraw():
     assert len(entries) > 0, "Staking: nothing to withdraw"
     kept: DynArray[UnbondingEntry, MAX_UNBONDING] = []
     total: uint256 = 0
+    slashed: uint256 = 0
     earliest: uint256 = max_value(uint256)
     for e: UnbondingEntry in entries:
         if e.releaseBlock <= block.number:
-            total += e.amount
+            value: uint256 = self._unbondingValue(e)
+            total += value
+            slashed += e.amount - value
         else:
             kept.append(e)
             earliest = min(earliest, e.releaseBlock)
     assert len(kept) < len(entries), concat("Staking: unbonding not matured until block ", uint2str(earliest))
     self.unbonding[msg.sender] = kept
     log Withdrawn(account=msg.sender, amount=total)
+    if slashed > 0:
+        raw_call(GOVERNANCE, b"", value=slashed)
     if total > 0:
         raw_call(msg.sender, b"", value=total)
 
@@ -772,7 +837,7 @@ def claimRewards():
     """
     for v: address in self.delegatedTo[msg.sender]:
         self._settleDelegation(v, msg.sender)
-        self.rewardDebt[v][msg.sender] = self.delegation[v][msg.sender] * self.accRewardPerShare[v] // PRECISION
+        self.rewardDebt[v][msg.sender] = self.shares[v][msg.sender] * self.accRewardPerShare[v] // PRECISION
     self._settlePool(POOL_COMPUTE, msg.sender)
     self._settlePool(POOL_CHECKER, msg.sender)
     total: uint256 = self.rewards[msg.sender]
@@ -835,12 +900,14 @@ def mintReward(proposer: address, amount: uint256):
             paid += share
             commission: uint256 = share * self.validators[v].commissionBps // BPS
             remainder: uint256 = share - commission
-            own: uint256 = self.validators[v].selfStake
-            toSelf: uint256 = remainder * own // powers[i]
+            # delegators' part per share; all of it to the validator when
+            # no shares are left (rounding dust in the pool has no owner)
+            shares: uint256 = self.totalShares[v]
+            toSelf: uint256 = remainder
+            if shares > 0:
+                toSelf = remainder * self.validators[v].selfStake // powers[i]
+                self.accRewardPerShare[v] += (remainder - toSelf) * PRECISION // shares
             self.rewards[v] += commission + toSelf
-            delegated: uint256 = powers[i] - own
-            if delegated > 0:
-                self.accRewardPerShare[v] += (remainder - toSelf) * PRECISION // delegated
     # rounding dust, or everything when no validator is active, to the proposer
     if rest > paid:
         self.rewards[proposer] += rest - paid
@@ -853,7 +920,7 @@ def recordWorkUnits(operator: address, units: uint256):
     @notice Oracle only: credits verified work units to `operator` in the
             current epoch's work-unit pool.
     """
-    assert msg.sender == ORACLE, "Staking: only the Oracle may record work units"
+    self._onlyOracle()
     self._addUnits(POOL_COMPUTE, operator, units)
     log WorkUnitsRecorded(operator=operator, epoch=self.epoch, units=units)
 
@@ -864,13 +931,25 @@ def rewardCheckers(checkers: DynArray[address, 32]):
     @notice Oracle only: one share of the current epoch's checker pool per
             checker whose attestation agreed with the quorum.
     """
-    assert msg.sender == ORACLE, "Staking: only the Oracle may reward checkers"
+    self._onlyOracle()
     for c: address in checkers:
         self._addUnits(POOL_CHECKER, c, 1)
     log CheckersRewarded(epoch=self.epoch, checkers=checkers)
 
 
 # ---------------------------------------------------------------- slashing
+
+@internal
+@view
+def _onlyOracle():
+    assert msg.sender == ORACLE, "Staking: only the Oracle may record work units or reward checkers"
+
+
+@internal
+@view
+def _onlySlashing():
+    assert msg.sender == SLASHING, "Staking: only Slashing may slash, jail or ban"
+
 
 @external
 @nonreentrant
@@ -881,10 +960,25 @@ def slash(account: address, role: uint8, amount: uint256, infractionBlock: uint2
             or after `infractionBlock`, and sends it to Governance, less
             proverRewardBps of it paid to `prover` when one is named (whoever
             proved the fraud).
+            Role 4 cuts the delegations to validator `account` by `amount`
+            basis points: every delegator loses the same fraction, and
+            delegations unbonded at or after `infractionBlock` lose it when
+            withdrawn (the slash is recorded for them).
     @return What was taken.
     """
-    assert msg.sender == SLASHING, "Staking: only Slashing may slash"
+    self._onlySlashing()
     fromBonded: uint256 = 0
+    if role == ROLE_DELEGATION:
+        pool: uint256 = self.validators[account].delegated
+        cut: uint256 = pool * amount // BPS
+        self.validators[account].delegated = pool - cut
+        n: uint256 = self.delegationSlashCount[account]
+        self.delegationSlashes[account][n] = DelegationSlash(infractionBlock=infractionBlock, slashBlock=block.number, bps=amount)
+        self.delegationSlashCount[account] = n + 1
+        log DelegationsSlashed(validator=account, bps=amount, amount=cut)
+        if cut > 0:
+            raw_call(GOVERNANCE, b"", value=cut)
+        return cut
     if role == ROLE_VALIDATOR:
         own: uint256 = self.validators[account].selfStake
         fromBonded = min(amount, own)
@@ -898,7 +992,7 @@ def slash(account: address, role: uint8, amount: uint256, infractionBlock: uint2
         fromBonded = min(amount, stake)
         self._setCheckerStake(account, stake - fromBonded)
     else:
-        raise "Staking: only roles 1-3 can be slashed"
+        raise "Staking: only roles 1-4 can be slashed"
     if fromBonded > 0:
         self._bond(account, fromBonded, False)
     left: uint256 = amount - fromBonded
@@ -928,7 +1022,7 @@ def setJailed(validator: address, untilBlock: uint256):
     """
     @notice Slashing only: jails `validator` until `untilBlock`; 0 unjails.
     """
-    assert msg.sender == SLASHING, "Staking: only Slashing may jail"
+    self._onlySlashing()
     self.validators[validator].jailed = untilBlock != 0
     self.validators[validator].jailedUntil = untilBlock
     log JailChanged(validator=validator, jailed=untilBlock != 0, untilBlock=untilBlock)
@@ -940,7 +1034,7 @@ def setBanned(validator: address):
     @notice Slashing only: bans `validator` for good (it leaves the registry
             and can never register again; its stake can still unbond).
     """
-    assert msg.sender == SLASHING, "Staking: only Slashing may ban"
+    self._onlySlashing()
     self.validators[validator].banned = True
     self._delist(validator)
     log Banned(validator=validator)
@@ -1012,12 +1106,6 @@ def isActiveChecker(a: address) -> bool:
 
 @external
 @view
-def checkerStake(a: address) -> uint256:
-    return self.checkers[a].stake
-
-
-@external
-@view
 def bondedStake(account: address, role: uint8) -> uint256:
     """
     @notice The bonded stake of `account` in role 1, 2 or 3.
@@ -1058,7 +1146,7 @@ def stakeAt(account: address, blockNumber: uint256) -> uint256:
     @notice All bonded stake of `account` (self, operator, checker stake and
             delegations) at the end of block `blockNumber`.
     """
-    return self._valueAt(account, blockNumber)
+    return self._valueAt(BONDED, account, blockNumber)
 
 
 @external
@@ -1068,7 +1156,7 @@ def checkerStakeAt(account: address, blockNumber: uint256) -> uint256:
     @notice `account`'s active checker stake at the end of `blockNumber`
             (0 while it was below checkerMinStake or not a checker).
     """
-    return self._checkerValueAt(account, blockNumber)
+    return self._valueAt(CHECKER, account, blockNumber)
 
 
 @external
@@ -1077,7 +1165,7 @@ def totalCheckerStakeAt(blockNumber: uint256) -> uint256:
     """
     @notice All active checker stake at the end of `blockNumber`.
     """
-    return self._checkerValueAt(TOTAL_KEY, blockNumber)
+    return self._valueAt(CHECKER, TOTAL_KEY, blockNumber)
 
 
 @external
@@ -1086,7 +1174,7 @@ def totalStakeAt(blockNumber: uint256) -> uint256:
     """
     @notice All bonded stake at the end of block `blockNumber`.
     """
-    return self._valueAt(TOTAL_KEY, blockNumber)
+    return self._valueAt(BONDED, TOTAL_KEY, blockNumber)
 
 
 @external
@@ -1104,7 +1192,25 @@ def pendingRewards(account: address) -> uint256:
 @external
 @view
 def unbondingEntries(account: address) -> DynArray[UnbondingEntry, MAX_UNBONDING]:
-    return self.unbonding[account]
+    """
+    @notice `account`'s unbonding entries, delegations net of the slashes
+            that reach them.
+    """
+    out: DynArray[UnbondingEntry, MAX_UNBONDING] = []
+    for e: UnbondingEntry in self.unbonding[account]:
+        f: UnbondingEntry = e
+        f.amount = self._unbondingValue(e)
+        out.append(f)
+    return out
+
+
+@external
+@view
+def delegation(validator: address, delegator: address) -> uint256:
+    """
+    @notice What `delegator`'s delegation to `validator` is worth now.
+    """
+    return self._delegationValue(validator, delegator)
 
 
 @external

@@ -40,9 +40,10 @@ public enum StakingABI {
     public static let delegations = ABIFunction("delegations", [.address], returns: [.array(.address)])
     /// delegation(validator, delegator)
     public static let delegation = ABIFunction("delegation", [.address, .address], returns: [.uint256])
-    /// (role, amount, createdBlock, releaseBlock)[]
+    /// (role, amount, createdBlock, releaseBlock, validator, slashIndex)[]; a
+    /// delegation's amount is net of the validator's slashes that reach it.
     public static let unbondingEntries = ABIFunction("unbondingEntries", [.address], returns: [
-        .array(.tuple([.uint8, .uint256, .uint256, .uint256]))])
+        .array(.tuple([.uint8, .uint256, .uint256, .uint256, .address, .uint256]))])
     public static let bonded = ABIFunction("bonded", [.address], returns: [.uint256])
 }
 

@@ -175,9 +175,11 @@ struct StakeCommand: ParsableCommand {
                         .object([("validator", .string($0.0.checksummed)), ("amount", .string($0.1.description))])
                     })))
                     members.append(("unbonding", .array(unbonding.map {
-                        .object([("role", .string(ProtocolFormat.role($0[0].uintValue))), ("amount", .string($0[1].uintValue.description)),
-                                 ("createdBlock", .number($0[2].uintValue.description)),
-                                 ("releaseBlock", .number($0[3].uintValue.description))])
+                        var entry: [(String, JSON)] = [
+                            ("role", .string(ProtocolFormat.role($0[0].uintValue))), ("amount", .string($0[1].uintValue.description)),
+                            ("createdBlock", .number($0[2].uintValue.description)), ("releaseBlock", .number($0[3].uintValue.description))]
+                        if $0[0].uintValue == UInt256(4) { entry.append(("validator", .string($0[4].addressValue.checksummed))) }
+                        return .object(entry)
                     })))
                     JSON.object(members).printPretty()
                     return
@@ -198,7 +200,8 @@ struct StakeCommand: ParsableCommand {
                 }
                 for (validator, amount) in delegations { rows.append(("delegation", "\(ProtocolFormat.ath(amount)) to \(validator.checksummed)")) }
                 for e in unbonding {
-                    rows.append(("unbonding", "\(ProtocolFormat.ath(e[1].uintValue)) of \(ProtocolFormat.role(e[0].uintValue)) stake, withdrawable from block \(e[3].uintValue)"))
+                    let to = e[0].uintValue == UInt256(4) ? " to \(e[4].addressValue.checksummed)" : ""
+                    rows.append(("unbonding", "\(ProtocolFormat.ath(e[1].uintValue)) of \(ProtocolFormat.role(e[0].uintValue)) stake\(to), withdrawable from block \(e[3].uintValue)"))
                 }
                 NodeFormat.printRows(rows)
             }

@@ -193,4 +193,88 @@ struct DoubleSignEvidenceTests {
         for n in 8...20 as ClosedRange<UInt64> { try produce(n) }
         #expect(chain.epochValidators()?.validators.isEmpty == true)
     }
+
+    /// Delegators share their validator's slash pro rata (attack 12 of
+    /// docs/security.md): evidence cuts every delegation by
+    /// doubleSignSlashBps, and a delegation unbonded at or after the
+    /// infraction loses the same fraction when withdrawn; one unbonded
+    /// before it keeps everything.
+    @Test func evidenceCutsDelegationsProRata() throws {
+        let dir = scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let genesis = try Genesis(json: Array(DevChain.genesisJSON.utf8))
+        let dev = DevChain.accounts(count: 7)
+        let validator = dev[0].address
+        let (a, b) = (dev[5], dev[6])
+        let evidence = Keccak256.hash(Array("delegators share the slash".utf8))
+        let input = ProtocolABI.selector("slashDoubleSign(address,uint256,bytes32)") + Self.word(validator)
+            + Self.word(UInt256(3)) + evidence.bytes
+        let hooks = EvidenceHooks(blocks: [6], input: input)
+        let chain = try Chain(dataDirectory: dir, genesis: genesis, hooks: hooks)
+        var nonces: [Address: UInt64] = [:]
+        func send(_ from: (key: Secp256k1PrivateKey, address: Address), _ data: [UInt8], value: UInt256 = .zero) throws {
+            let nonce = nonces[from.address, default: 0]
+            nonces[from.address] = nonce + 1
+            let tx = Transaction.dynamicFee(chainID: 7331, nonce: nonce, maxPriorityFeePerGas: UInt256(1),
+                                            maxFeePerGas: UInt256(5_000_000_000), gasLimit: 500_000,
+                                            to: ProtocolContracts.staking, value: value, data: data).signed(with: from.key)
+            _ = try chain.mempool.admit(raw: tx.encoded, state: chain.stateView, baseFee: chain.nextBaseFee)
+        }
+        func produce(_ n: UInt64) throws {
+            _ = try chain.produceBlock(timestamp: genesis.timestamp + n, coinbase: Address(low: 7), proposer: validator)
+        }
+        func view(_ signature: String, _ args: [UInt8]) -> [UInt8]? {
+            chain.protocolView(ProtocolContracts.staking, ProtocolABI.selector(signature) + args)
+        }
+        func unbond(_ amount: UInt64) -> [UInt8] {
+            ProtocolABI.selector("unbond(uint8,address,uint256)") + Self.word(UInt256(4)) + Self.word(validator)
+                + Self.word(Self.ath &* UInt256(amount))
+        }
+        let delegate = ProtocolABI.selector("delegate(address)") + Self.word(validator)
+        try send(a, delegate, value: Self.ath &* UInt256(1_000))
+        try send(b, delegate, value: Self.ath &* UInt256(1_000))
+        try produce(1)
+        try send(b, unbond(200))     // block 2: before the infraction at block 3
+        try produce(2)
+        try produce(3)
+        try send(b, unbond(400))     // block 4: after it
+        try produce(4)
+        #expect(Self.uint(view("delegation(address,address)", Self.word(validator) + Self.word(b.address))) == Self.ath &* UInt256(400))
+        let treasury = { chain.store.account(ProtocolContracts.governance)?.balance ?? .zero }
+        let before = treasury()
+        for n in 5...6 as ClosedRange<UInt64> { try produce(n) }
+        #expect(hooks.results.withLock { $0.map(\.status) } == [.success])
+
+        // 5%: of a's 1,000 and b's remaining 400 at once, and of the validator's 1,000 self stake.
+        #expect(Self.uint(view("delegation(address,address)", Self.word(validator) + Self.word(a.address))) == Self.ath &* UInt256(950))
+        #expect(Self.uint(view("delegation(address,address)", Self.word(validator) + Self.word(b.address))) == Self.ath &* UInt256(380))
+        #expect(Self.uint(view("validators(address)", Self.word(validator)), word: 3) == Self.ath &* UInt256(1_330))  // delegated
+        #expect(treasury() &- before == Self.ath &* UInt256(50 + 70))
+        // b's entries (role, amount, created, release, validator, slashIndex): 200 untouched, 400 -> 380.
+        let entries = view("unbondingEntries(address)", Self.word(b.address))
+        #expect(Self.uint(entries, word: 1) == UInt256(2))
+        #expect(Self.uint(entries, word: 3) == Self.ath &* UInt256(200))
+        #expect(Self.uint(entries, word: 9) == Self.ath &* UInt256(380))
+        #expect(entries.map { Array($0[32 * 6..<32 * 7]) } == Self.word(validator))
+
+        // A delegation to a banned validator can still leave, at its cut value, and no more.
+        try send(a, unbond(951))
+        try produce(7)
+        #expect(Self.uint(view("delegation(address,address)", Self.word(validator) + Self.word(a.address))) == Self.ath &* UInt256(950))
+        try send(a, unbond(950))
+        try produce(8)
+        #expect(Self.uint(view("delegation(address,address)", Self.word(validator) + Self.word(a.address))) == .zero)
+        #expect(Self.uint(view("bonded(address)", Self.word(a.address))) == .zero)  // no weight left behind
+
+        // Withdrawing pays b 200 + 380; the 20 cut from the second entry goes to the treasury.
+        for n in 9...35 as ClosedRange<UInt64> { try produce(n) }
+        let balance = chain.store.account(b.address)?.balance ?? .zero
+        let treasuryBefore = treasury()
+        try send(b, ProtocolABI.selector("withdraw()"))
+        try produce(36)
+        let paid = (chain.store.account(b.address)?.balance ?? .zero) &- balance
+        let gasCost = UInt256(chain.head.gasUsed) &* UInt256(5_000_000_000)
+        #expect(paid > Self.ath &* UInt256(580) &- gasCost && paid <= Self.ath &* UInt256(580))
+        #expect(treasury() &- treasuryBefore == Self.ath &* UInt256(20))
+    }
 }

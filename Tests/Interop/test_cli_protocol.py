@@ -139,7 +139,7 @@ def test_staking_roles_delegation_unbonding(cli, by, accounts, w3, tmp_path):
     show = ok_json(cli("stake", "show", d.address, "--json"))
     assert show["delegations"] == [{"validator": v.address, "amount": str(6 * ATH)}]
     assert show["unbonding"] == [{"role": "delegation", "amount": str(4 * ATH), "createdBlock": res["blockNumber"],
-                                  "releaseBlock": release}]
+                                  "releaseBlock": release, "validator": v.address}]
     assert show["bonded"] == str(6 * ATH)
     text = rows(ok(cli("stake", "show", v.address)))
     assert text["validator"] == "self stake 1,000 ATH, delegated 6 ATH, commission 5%, registered"

@@ -282,7 +282,7 @@ def test_privileged_entry_points_refuse_everyone_else(w3, c, accounts):
     assert "Escrow: nothing to withdraw" in revert_reason(w3, stranger, escrow.functions.withdraw())
     assert "Staking: only the Oracle may record work units" in revert_reason(
         w3, stranger, c["Staking"].functions.recordWorkUnits(stranger.address, 1))
-    assert "Staking: only the Oracle may reward checkers" in revert_reason(
+    assert "Staking: only the Oracle may record work units or reward checkers" in revert_reason(
         w3, stranger, c["Staking"].functions.rewardCheckers([stranger.address]))
     assert "Slashing: only Escrow or the Oracle may slash operators" in revert_reason(
         w3, stranger, c["Slashing"].functions.slashOperator(accounts[1].address, 1, 2, 0, ZERO))

@@ -311,7 +311,7 @@ def test_genesis_stakes_and_validator_registration(env):
     refused(reg(key2, 100), val2, "Staking: the proof of possession does not verify", minimum)
     refused(reg(key2, 100, pop_args(w3, env.absent, "val2", 100)[2]), val2,
             "Staking: the proof of possession does not verify", minimum)       # signed for another account
-    refused(reg(key2, 100, b"\x01" * 63), val2, "Staking: the proof of possession must be a 64-byte", minimum)
+    refused(reg(key2, 100, b"\x01" * 63), val2, "Staking: the proof of possession does not verify (a 64-byte", minimum)
     refused(reg(consensus_key("other"), 100), env.absent, "Staking: already a validator", ATH)
     refused(reg(info[0], 100), val2, "Staking: consensus key already in use", minimum)
     refused(reg(env.absent_key, 100), val2, "Staking: consensus key already in use", minimum)
@@ -382,7 +382,7 @@ def test_operator_and_checker_registration(env):
     (ev,) = decoded(st, r, "CheckerRegistered")
     assert dict(ev) == {"checker": chk1.address, "endpoint": "http://127.0.0.1:8701", "stake": 150 * ATH}
     assert c(st.functions.checkers(chk1.address)) == ["http://127.0.0.1:8701", 150 * ATH, True, True]
-    assert c(st.functions.checkerStake(chk1.address)) == 150 * ATH
+    assert c(st.functions.bondedStake(chk1.address, 3)) == 150 * ATH
     assert c(st.functions.isActiveChecker(chk1.address))
     assert c(st.functions.totalCheckerStake()) == checkers_before + 150 * ATH
     refused_on_chain(w3, chk1, rc("http://127.0.0.1:8702"), "Staking: already a checker",
@@ -422,7 +422,7 @@ def test_add_stake(env):
 
     checkers = c(st.functions.totalCheckerStake())
     ok(w3, chk1, add(CHECKER), value=50 * ATH)
-    assert c(st.functions.checkerStake(chk1.address)) == 200 * ATH
+    assert c(st.functions.bondedStake(chk1.address, 3)) == 200 * ATH
     assert c(st.functions.totalCheckerStake()) == checkers + 50 * ATH
 
 
@@ -481,7 +481,7 @@ def test_delegation_unbonding_and_withdrawal(env):
     assert c(st.functions.stakeAt(deleg.address, r.blockNumber)) == 1_500 * ATH
     assert c(st.functions.stakeAt(deleg.address, r.blockNumber - 1)) == 2_000 * ATH
     entries = c(st.functions.unbondingEntries(deleg.address))
-    assert entries[-1] == [DELEGATION, 500 * ATH, r.blockNumber, release]
+    assert entries[-1] == [DELEGATION, 500 * ATH, r.blockNumber, release, v0, c(st.functions.delegationSlashCount(v0))]
 
     # Early withdrawal is refused with the block it matures at; a mined attempt changes nothing.
     earliest = min(e[3] for e in entries)
@@ -527,7 +527,7 @@ def test_delegation_unbonding_and_withdrawal(env):
     assert c(st.functions.isActiveOperator(op1.address))
     checkers = c(st.functions.totalCheckerStake())
     r_chk = ok(w3, chk1, ub(CHECKER, ZERO, 150 * ATH))
-    assert c(st.functions.checkerStake(chk1.address)) == 50 * ATH
+    assert c(st.functions.bondedStake(chk1.address, 3)) == 50 * ATH
     assert not c(st.functions.isActiveChecker(chk1.address))
     assert c(st.functions.checkers(chk1.address))[2:] == [True, False]
     assert c(st.functions.totalCheckerStake()) == checkers - 200 * ATH
@@ -538,7 +538,7 @@ def test_delegation_unbonding_and_withdrawal(env):
     assert len(c(st.functions.unbondingEntries(chk1.address))) == 16
     refused(ub(CHECKER, ZERO, 1), chk1, "Staking: too many unbonding entries")
     refused_on_chain(w3, chk1, ub(CHECKER, ZERO, 1), "Staking: too many unbonding entries",
-                     lambda: (c(st.functions.unbondingEntries(chk1.address)), c(st.functions.checkerStake(chk1.address))))
+                     lambda: (c(st.functions.unbondingEntries(chk1.address)), c(st.functions.bondedStake(chk1.address, 3))))
 
     # Withdraw as entries mature: exactly the matured amounts, minus gas; later entries stay queued.
     for account, first in ((deleg, release), (chk1, r_chk.blockNumber + unbonding)):
@@ -650,10 +650,10 @@ def test_privileged_entry_points_refuse_ordinary_accounts(env):
     cases = [
         (st, "mintReward", "Staking: only the system may mint rewards"),
         (st, "recordWorkUnits", "Staking: only the Oracle may record work units"),
-        (st, "rewardCheckers", "Staking: only the Oracle may reward checkers"),
+        (st, "rewardCheckers", "Staking: only the Oracle may record work units or reward checkers"),
         (st, "slash", "Staking: only Slashing may slash"),
-        (st, "setJailed", "Staking: only Slashing may jail"),
-        (st, "setBanned", "Staking: only Slashing may ban"),
+        (st, "setJailed", "Staking: only Slashing may slash, jail or ban"),
+        (st, "setBanned", "Staking: only Slashing may slash, jail or ban"),
         (sl, "slashDoubleSign", "Slashing: only the system may report double signing"),
         (sl, "recordSignatures", "Slashing: only the system may record signatures"),
         (sl, "slashOperator", "Slashing: only Escrow or the Oracle may slash operators"),
@@ -695,8 +695,11 @@ def test_privileged_entry_points_refuse_ordinary_accounts(env):
     refused(sl.functions.slashOperator(env.dev[1].address, 10_001, 2, 0, ZERO), escrow, "Slashing: penalty above 10000 bps")
     refused(sl.functions.slashOperator(env.dev[1].address, 10_001, 3, 0, ZERO), Web3.to_checksum_address(ADDRESS["Oracle"]),
             "Slashing: penalty above 10000 bps")
-    refused(st.functions.slash(v0, DELEGATION, 1, 0, ZERO), slashing, "Staking: only roles 1-3 can be slashed")
-    refused(st.functions.slash(v0, 0, 1, 0, ZERO), slashing, "Staking: only roles 1-3 can be slashed")
+    refused(st.functions.slash(v0, 5, 1, 0, ZERO), slashing, "Staking: only roles 1-4 can be slashed")
+    refused(st.functions.slash(v0, 0, 1, 0, ZERO), slashing, "Staking: only roles 1-4 can be slashed")
+    # Role 4 cuts the validator's delegations by `amount` basis points.
+    delegated = c(st.functions.validators(v0))[3]
+    assert accepted(st.functions.slash(v0, DELEGATION, 100, 0, ZERO), slashing) == delegated * 100 // 10_000
     assert accepted(st.functions.slash(v0, VALIDATOR, 5 * ATH, 0, ZERO), slashing) == 5 * ATH
     accepted(sl.functions.slashOperator(env.dev[1].address, 10_000, 2, 0, ZERO), escrow)
     accepted(sl.functions.recordSignatures([v0], [True]), SYSTEM)

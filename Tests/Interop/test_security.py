@@ -344,7 +344,7 @@ def test_validator_registry_cannot_be_filled_with_dust(w3, keys):
     # Someone else cannot bind the key (attack 6): the proof is for v's account.
     squatter = fund(w3, keys[7], 1_001 * ATH)
     refused(w3, squatter, staking.functions.registerValidator(key, 500, proof),
-            "Staking: the proof of possession does not verify for this consensus key and account", value=1_000 * ATH)
+            "Staking: the proof of possession does not verify", value=1_000 * ATH)
     transact(w3, v, staking.functions.registerValidator(key, 500, proof), value=1_000 * ATH, gas=800_000)
     count = staking.functions.validatorCount().call()
     assert staking.functions.keyOwner(key).call() == v.address
@@ -352,6 +352,51 @@ def test_validator_registry_cannot_be_filled_with_dust(w3, keys):
     assert staking.functions.validatorCount().call() == count - 1
     assert not staking.functions.validators(v.address).call()[7]
     assert staking.functions.keyOwner(key).call() == ZERO
+
+
+# ---------------------------------------------------------------- attack 12
+
+def test_self_delegation_shares_the_slash(w3, keys):
+    """Attack 12: a validator that delegates to itself from a second account
+    (power it hoped to risk nothing on) loses the same fraction of the
+    delegation as of its self stake, and so does every other delegator.
+    Here the validator never signs, so it is jailed for downtime and loses
+    downtimeSlashBps of both; a delegation unbonded before the infraction
+    keeps all of it; no delegator can take out more than what is left."""
+    staking, slashing, params = contract(w3, "Staking"), contract(w3, "Slashing"), contract(w3, "Params")
+    from Crypto.PublicKey import ECC
+    from Crypto.Signature import eddsa
+    window, bps, epoch_length = (params.functions.get(n).call() for n in ("downtimeWindow", "downtimeSlashBps", "epochLength"))
+    v, own, other = fund(w3, keys[7], 1_001 * ATH), fund(w3, keys[8], 6_001 * ATH), fund(w3, keys[6], 1_001 * ATH)
+    secret = ECC.construct(curve="Ed25519", seed=keccak256(b"self delegation test key"))
+    key = secret.public_key().export_key(format="raw")
+    proof = eddsa.new(secret, "rfc8032").sign(staking.functions.popDigest(v.address, key).call())
+    registered = transact(w3, v, staking.functions.registerValidator(key, 0, proof), value=1_000 * ATH, gas=800_000)
+    transact(w3, own, staking.functions.delegate(v.address), value=6_000 * ATH, gas=500_000)
+    transact(w3, other, staking.functions.delegate(v.address), value=1_000 * ATH, gas=500_000)
+    transact(w3, other, staking.functions.unbond(4, v.address, 400 * ATH), gas=500_000)   # leaves before any infraction
+    treasury = Web3.to_checksum_address(ADDRESS["Governance"])
+    before = w3.eth.get_balance(treasury)
+
+    joined = (registered.blockNumber // epoch_length + 1) * epoch_length
+    wait_for_block(w3, joined + window + 2, timeout=120)
+    assert slashing.functions.jailed(v.address).call(), slashing.functions.signingInfo(v.address).call()
+    cut = lambda x: x * bps // 10_000
+    assert bps > 0
+    assert staking.functions.validators(v.address).call()[2] == 1_000 * ATH - cut(1_000 * ATH)
+    assert staking.functions.delegation(v.address, own.address).call() == 6_000 * ATH - cut(6_000 * ATH)
+    assert staking.functions.delegation(v.address, other.address).call() == 600 * ATH - cut(600 * ATH)
+    assert staking.functions.validators(v.address).call()[3] == 6_600 * ATH - cut(6_600 * ATH)
+    assert w3.eth.get_balance(treasury) - before == cut(1_000 * ATH) + cut(6_600 * ATH)
+    (entry,) = staking.functions.unbondingEntries(other.address).call()
+    assert (entry[0], entry[1], entry[4]) == (4, 400 * ATH, v.address)
+
+    # The self-delegating account cannot leave with its pre-slash amount;
+    # it leaves with what is left, and keeps no governance weight for the rest.
+    refused(w3, own, staking.functions.unbond(4, v.address, 6_000 * ATH), "Staking: amount exceeds the delegation")
+    transact(w3, own, staking.functions.unbond(4, v.address, 6_000 * ATH - cut(6_000 * ATH)), gas=500_000)
+    assert staking.functions.delegation(v.address, own.address).call() == 0
+    assert staking.functions.bonded(own.address).call() == 0
 
 
 # ---------------------------------------------------------------- attack 8
