@@ -9,8 +9,14 @@ public struct CheckerConfig: Sendable {
     public var key: Secp256k1PrivateKey
     /// How often the node is asked for new blocks and `ResultCommitted` logs.
     public var pollInterval: Duration
-    /// How long to keep trying to fetch a result before judging it unavailable.
+    /// How long to keep trying to fetch a result before judging it
+    /// unavailable, for an empty result: the window grows with the result's
+    /// size at `minFetchBytesPerSecond` (`fetchWindow(resultBytes:)`).
     public var fetchTimeout: Duration
+    /// The slowest transfer rate an operator's endpoint is allowed: a result
+    /// of `b` bytes gets `fetchTimeout + b / minFetchBytesPerSecond` before it
+    /// is judged unavailable, so a large honest result is not.
+    public var minFetchBytesPerSecond: Int
     /// The pause between two tries of a fetch.
     public var fetchRetryInterval: Duration
     /// How often every active operator's `/health` is probed.
@@ -34,7 +40,8 @@ public struct CheckerConfig: Sendable {
                 pollInterval: Duration = .milliseconds(200), fetchTimeout: Duration = .seconds(10),
                 fetchRetryInterval: Duration = .milliseconds(500), probeInterval: Duration = .seconds(5),
                 probeTimeout: Duration = .seconds(2), round: UInt256 = 1, lookbackBlocks: UInt64 = 1000,
-                operators: [Address] = [], maxMatrixElements: Int = 1 << 27, fault: CheckerFault? = nil) {
+                operators: [Address] = [], maxMatrixElements: Int = 1 << 27,
+                minFetchBytesPerSecond: Int = CheckerConfig.defaultMinFetchBytesPerSecond, fault: CheckerFault? = nil) {
         self.key = key
         self.nodeURL = nodeURL
         self.pollInterval = pollInterval
@@ -46,6 +53,19 @@ public struct CheckerConfig: Sendable {
         self.lookbackBlocks = lookbackBlocks
         self.operators = operators
         self.maxMatrixElements = maxMatrixElements
+        self.minFetchBytesPerSecond = minFetchBytesPerSecond
         self.fault = fault
+    }
+
+    /// 16 MiB/s: the largest result a checker verifies (2^27 int32 entries,
+    /// 512 MiB) gets 32 s on top of `fetchTimeout`.
+    public static let defaultMinFetchBytesPerSecond = 16 << 20
+
+    /// How long a result of `resultBytes` bytes may take to fetch, retries
+    /// included, before the checker attests it unavailable.
+    public func fetchWindow(resultBytes: Int) -> Duration {
+        let rate = max(minFetchBytesPerSecond, 1)
+        let bytes = max(resultBytes, 0)
+        return fetchTimeout + .seconds(bytes / rate) + .nanoseconds((bytes % rate) * 1_000_000_000 / rate)
     }
 }

@@ -43,8 +43,9 @@ public final class CheckerService: Sendable {
     /// invalid or the service was started before. The node need not be up
     /// yet: the threads wait for it.
     public func start() throws {
-        guard config.pollInterval > .zero, config.probeInterval > .zero, config.fetchTimeout > .zero else {
-            throw CheckerError("the poll interval, probe interval and fetch timeout must be positive")
+        guard config.pollInterval > .zero, config.probeInterval > .zero, config.fetchTimeout > .zero,
+              config.minFetchBytesPerSecond > 0 else {
+            throw CheckerError("the poll interval, probe interval, fetch timeout and minimum fetch rate must be positive")
         }
         let client: ChainClient
         do { client = try ChainClient(url: config.nodeURL, timeout: .seconds(10)) } catch { throw CheckerError(error.description) }

@@ -167,15 +167,19 @@ final class JobChecker: @unchecked Sendable {
         case stopped
     }
 
-    /// C's bytes from the operator's endpoint, tried for `fetchTimeout`.
+    /// C's bytes from the operator's endpoint, tried for the window its size
+    /// allows (`CheckerConfig.fetchWindow`).
     private func fetchResult(of jobID: UInt256, spec: GemmSpec, from endpoint: String,
                              meta: inout Logger.Metadata) -> Fetch {
         let clock = ContinuousClock()
         let start = clock.now
         defer { meta["fetch_ms"] = "\((clock.now - start).milliseconds)" }
+        let (size, overflow) = spec.m.multipliedReportingOverflow(by: spec.n)
+        let window = config.fetchWindow(resultBytes: overflow || size > Int.max / 4 ? Int.max : size * 4)
+        meta["fetch_window_ms"] = "\(window.milliseconds)"
         do {
             let bytes = try fetcher.fetch(from: try HTTPEndpoint(endpoint), jobID: jobID, rows: spec.m, columns: spec.n,
-                                          within: config.fetchTimeout, retryEvery: config.fetchRetryInterval,
+                                          within: window, retryEvery: config.fetchRetryInterval,
                                           shouldStop: { [signal = service.signal] in signal.isStopped })
             meta["bytes"] = "\(bytes.count)"
             return .served(bytes)

@@ -24,7 +24,10 @@ struct AthCheckerCommand: ParsableCommand {
     @Option(help: "Sign with the 0x-hex 32-byte private key in this file.") var privateKeyFile: String?
     @Option(help: "Sign with devnet account I's well-known key (keccak256(\"ath devnet account I\")); never on a real network.")
     var devAccount: Int?
-    @Option(help: "Seconds to keep trying to fetch a result before attesting it unavailable.") var fetchTimeout: Double = 10
+    @Option(help: "Seconds to keep trying to fetch a result before attesting it unavailable, plus the time --min-fetch-rate allows for its size.")
+    var fetchTimeout: Double = 10
+    @Option(help: "MiB/s: the slowest transfer an operator is allowed; a result of B MiB gets B / RATE more seconds.")
+    var minFetchRate: Double = Double(CheckerConfig.defaultMinFetchBytesPerSecond >> 20)
     @Option(help: "Seconds between two uptime probes of every active operator.") var probeInterval: Double = 5
     @Option(name: .customLong("operator"), help: "Also probe this operator (repeatable): genesis operators have no registration log.")
     var operators: [String] = []
@@ -55,7 +58,7 @@ struct AthCheckerCommand: ParsableCommand {
         var banner = "ath-checker\n"
         banner += "  checker:  \(config.key.address.checksummed) (\(active ? "an active checker" : "NOT an active checker"))\n"
         banner += "  node:     \(config.nodeURL) (chain id \(chainID))\n"
-        banner += "  fetch:    \(fetchTimeout) s timeout; probes every \(probeInterval) s\n"
+        banner += "  fetch:    \(fetchTimeout) s + 1 s per \(minFetchRate) MiB of result; probes every \(probeInterval) s\n"
         if let fault = config.fault { banner += "  fault:    \(fault.rawValue) (test only)\n" }
         // Unbuffered, so the banner shows before the log even when stdout is a file.
         FileHandle.standardOutput.write(Data(banner.utf8))
@@ -86,6 +89,9 @@ struct AthCheckerCommand: ParsableCommand {
         where !(seconds > 0 && seconds <= 3600) {
             throw CheckerError("\(name) must be a number of seconds in (0, 3600]")
         }
+        guard minFetchRate >= 0.01 && minFetchRate <= 100_000 else {
+            throw CheckerError("--min-fetch-rate must be a number of MiB/s in [0.01, 100000]")
+        }
         var extraOperators: [Address] = []
         for text in operators {
             do { extraOperators.append(try Address(hex: text)) } catch {
@@ -100,7 +106,7 @@ struct AthCheckerCommand: ParsableCommand {
             faultValue = f
         }
         return (CheckerConfig(key: key, nodeURL: node, fetchTimeout: .seconds(fetchTimeout), probeInterval: .seconds(probeInterval),
-                              operators: extraOperators, fault: faultValue),
+                              operators: extraOperators, minFetchBytesPerSecond: Int(minFetchRate * 1_048_576), fault: faultValue),
                 level)
     }
 

@@ -11,6 +11,8 @@ final class TestHTTPServer: @unchecked Sendable {
         case bytes([UInt8])
         /// Never answer; the connection stays open until `stop()`.
         case hang
+        /// Send these bytes at about `bytesPerSecond`, then close (a slow link).
+        case throttled([UInt8], bytesPerSecond: Int)
     }
 
     let port: Int
@@ -86,6 +88,16 @@ final class TestHTTPServer: @unchecked Sendable {
                 close(fd)
             case .hang:
                 lock.withLock { held.append(fd) }
+            case .throttled(let bytes, let rate):
+                let chunk = max(rate / 20, 1)   // 20 writes a second
+                var offset = 0
+                while offset < bytes.count {
+                    let end = min(offset + chunk, bytes.count)
+                    Self.send(fd, Array(bytes[offset..<end]))
+                    offset = end
+                    if offset < bytes.count { Thread.sleep(forTimeInterval: 0.05) }
+                }
+                close(fd)
             }
             index += 1
         }

@@ -237,10 +237,20 @@ def test_a_worker_that_stops_serving_is_judged_unavailable(bins, chain, w3, keys
         assert j[7] == UNAVAILABLE
         assert w3.eth.get_balance(customer.address) == balance_before - r_create.gasUsed * r_create.effectiveGasPrice
         assert operator_stake(w3, operator.address) < stake_before
+        # Each checker tried for the window the result's size earns: 3 s plus
+        # 256·256·4 bytes at the default 16 MiB/s (15 ms).
+        assert all("fetch_window_ms=3015" in c.read_log() for c in checkers), checkers[0].read_log()[-2000:]
     finally:
         worker.stop()
         for c in checkers:
             c.stop()
+
+
+def test_a_checker_refuses_a_bad_minimum_fetch_rate(bins):
+    for bad in ("0", "0.001", "1e9", "nan"):
+        r = subprocess.run([bins["ath-checker"], "--dev-account", "2", "--min-fetch-rate", bad],
+                           capture_output=True, text=True, timeout=30)
+        assert r.returncode == 1 and "error: --min-fetch-rate must be a number of MiB/s in [0.01, 100000]" in r.stderr, r
 
 
 def test_a_worker_that_commits_nothing_lets_the_customer_reclaim(bins, chain, w3, keys, logs):
