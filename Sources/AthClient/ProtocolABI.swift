@@ -57,6 +57,8 @@ public enum EscrowABI {
     public static let createJobWithSpec = ABIFunction("createJobWithSpec", [.bytes, .address, .uint256], returns: [.uint256])
     public static let jobCount = ABIFunction("jobCount", returns: [.uint256])
     public static let acceptJob = ABIFunction("acceptJob", [.uint256])
+    public static let setJobMinPrice = ABIFunction("setJobMinPrice", [.uint256])
+    public static let setLeaseMinPrice = ABIFunction("setLeaseMinPrice", [.uint256])
     public static let commitResult = ABIFunction("commitResult", [.uint256, .bytes32])
     public static let reclaim = ABIFunction("reclaim", [.uint256])
     public static let withdraw = ABIFunction("withdraw")

@@ -11,7 +11,7 @@ struct EscrowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "escrow",
         abstract: "Create, accept, show and reclaim compute jobs (Escrow at 0x…1003).",
-        subcommands: [Create.self, Accept.self, Commit.self, Show.self, Reclaim.self, Withdraw.self])
+        subcommands: [Create.self, Accept.self, Commit.self, Show.self, Reclaim.self, Withdraw.self, MinPrice.self])
 
     static let jobStates = ["unknown", "open", "accepted", "committed", "settled", "reclaimed"]
     static let verdicts = ["-", "valid", "invalid", "unavailable"]
@@ -116,6 +116,21 @@ struct EscrowCommand: ParsableCommand {
         }
     }
 
+    struct MinPrice: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "min-price",
+            abstract: "Set the lowest price per work unit the signing operator accepts for gemm-i8 jobs (0: any).",
+            discussion: "acceptJob refuses a job whose price is below work units × this price.")
+        @Option(help: "Price per work unit (e.g. 1gwei, 0.001ath).") var perUnit: String
+        @OptionGroup var sender: ProtocolSender
+
+        func run() throws {
+            try reporting {
+                try sender.run(ProtocolCall(contract: .escrow, function: EscrowABI.setJobMinPrice, args: [.uint(try parseAmount(perUnit))]))
+            }
+        }
+    }
+
     struct Withdraw: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Withdraw the signing account's escrow credit (released lease earnings, refused payments, refunds).")
@@ -175,7 +190,7 @@ struct LeaseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lease",
         abstract: "Open, top up, close and show GPU leases (Escrow at 0x…1003).",
-        subcommands: [Open.self, TopUp.self, Close.self, Show.self])
+        subcommands: [Open.self, TopUp.self, Close.self, Show.self, MinPrice.self])
 
     static let states = ["unknown", "active", "overdrawn", "closed"]
 
@@ -183,7 +198,7 @@ struct LeaseCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Rent an operator's GPUs, paid per block from the deposit.")
         @Option(help: "The operator's address.") var `operator`: String
         @Option(help: "Price per block.") var pricePerBlock: String
-        @Option(help: "Deposit (at least one block's price).") var deposit: String
+        @Option(help: "Deposit (at least one epoch's price).") var deposit: String
         @OptionGroup var sender: ProtocolSender
 
         func run() throws {
@@ -191,6 +206,20 @@ struct LeaseCommand: ParsableCommand {
                 try sender.run(ProtocolCall(contract: .escrow, function: EscrowABI.openLease,
                                             args: [.address(try parseAddress(`operator`)), .uint(try parseAmount(pricePerBlock))],
                                             value: try parseAmount(deposit)))
+            }
+        }
+    }
+
+    struct MinPrice: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "min-price",
+            abstract: "Set the lowest price per block the signing operator accepts for new leases (existing ones keep theirs).")
+        @Option(help: "Price per block (e.g. 0.01ath).") var perBlock: String
+        @OptionGroup var sender: ProtocolSender
+
+        func run() throws {
+            try reporting {
+                try sender.run(ProtocolCall(contract: .escrow, function: EscrowABI.setLeaseMinPrice, args: [.uint(try parseAmount(perBlock))]))
             }
         }
     }

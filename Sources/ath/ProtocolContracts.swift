@@ -88,9 +88,27 @@ enum ProtocolEvents {
         ev(.staking, "ValidatorRemoved", [("validator", .address)], indexed: ["validator"]) {
             "validator \($0.address("validator")) left the registry (no self stake left)"
         },
+        ev(.staking, "Slashed", [("account", .address), ("role", .uint8), ("requested", .uint256), ("fromBonded", .uint256),
+                                 ("fromUnbonding", .uint256)], indexed: ["account"]) {
+            "\($0.address("account"))'s \(ProtocolFormat.role($0.uint("role"))) stake slashed: \($0.ath("fromBonded")) bonded and \($0.ath("fromUnbonding")) unbonding taken"
+        },
+        ev(.staking, "DelegationsSlashed", [("validator", .address), ("bps", .uint256), ("amount", .uint256)],
+           indexed: ["validator"]) {
+            "delegations to validator \($0.address("validator")) slashed \(ProtocolFormat.bps($0.uint("bps"))): \($0.ath("amount")) taken"
+        },
     ]
 
     static let slashing: [ProtocolEventSpec] = [
+        ev(.slashing, "OperatorSlashed", [("operator", .address), ("penaltyBps", .uint256), ("reason", .uint8),
+                                          ("requested", .uint256), ("slashed", .uint256)], indexed: ["operator"]) {
+            let reasons: [UInt64: String] = [2: "an invalid result", 3: "an unavailable result", 4: "a job accepted and never committed"]
+            let why = $0.uint("reason").uint64IfFits.flatMap { reasons[$0] } ?? "reason \($0.uint("reason"))"
+            return "operator \($0.address("operator")) slashed \($0.ath("slashed")) for \(why)"
+        },
+        ev(.slashing, "CheckerSlashed", [("checker", .address), ("infractionBlock", .uint256), ("requested", .uint256),
+                                         ("slashed", .uint256)], indexed: ["checker"]) {
+            "checker \($0.address("checker")) slashed \($0.ath("slashed")) for signing a verdict proven wrong (block \($0.uint("infractionBlock")))"
+        },
         ev(.slashing, "Unjailed", [("validator", .address)], indexed: ["validator"]) {
             "validator \($0.address("validator")) unjailed: it rejoins the candidates"
         },
@@ -145,6 +163,21 @@ enum ProtocolEvents {
         },
         ev(.escrow, "PaymentDeferred", [("account", .address), ("amount", .uint256)], indexed: ["account"]) {
             "a payment of \($0.ath("amount")) to \($0.address("account")) was refused and credited: take it with `ath escrow withdraw`"
+        },
+        ev(.escrow, "PayoutReleased", [("jobId", .uint256), ("operator", .address), ("payout", .uint256), ("fee", .uint256)],
+           indexed: ["jobId", "operator"]) {
+            "job \($0.uint("jobId")): \($0.ath("payout")) released to operator \($0.address("operator")) after the challenge window (fee \($0.ath("fee")))"
+        },
+        ev(.escrow, "FraudRefunded", [("jobId", .uint256), ("customer", .address), ("operator", .address), ("refund", .uint256),
+                                      ("operatorSlashed", .uint256)], indexed: ["jobId", "customer", "operator"]) {
+            "job \($0.uint("jobId")) proven wrong: \($0.ath("refund")) refunded to \($0.address("customer")), operator \($0.address("operator")) slashed \($0.ath("operatorSlashed"))"
+        },
+        ev(.escrow, "JobMinPriceSet", [("operator", .address), ("pricePerUnit", .uint256)], indexed: ["operator"]) {
+            $0.uint("pricePerUnit") == .zero ? "operator \($0.address("operator")) accepts jobs at any price"
+                : "operator \($0.address("operator")) accepts jobs at \($0.ath("pricePerUnit")) per work unit or more"
+        },
+        ev(.escrow, "LeaseMinPriceSet", [("operator", .address), ("pricePerBlock", .uint256)], indexed: ["operator"]) {
+            "operator \($0.address("operator")) accepts new leases at \($0.ath("pricePerBlock")) per block or more"
         },
         ev(.escrow, "Withdrawal", [("account", .address), ("amount", .uint256)], indexed: ["account"]) {
             "\($0.address("account")) withdrew \($0.ath("amount")) of escrow credit"

@@ -232,6 +232,40 @@ def test_lease_open_topup_close(cli, by, accounts, w3):
     fails(cli("lease", "show", "12345"), "lease 12345 does not exist")
 
 
+def test_operator_sets_job_and_lease_minimum_prices(cli, by, accounts, w3):
+    """An operator sets its job price per work unit and its lease price per
+    block with the CLI; acceptJob and openLease then refuse cheaper terms
+    (attack 3's wash jobs need an operator that takes 1 wei)."""
+    escrow = contract(w3, "Escrow")
+    operator = accounts[1]
+    fails(by(9, "escrow", "min-price", "--per-unit", "1gwei"), "Escrow: only an active operator may set job terms")
+    fails(by(9, "lease", "min-price", "--per-block", "1gwei"), "Escrow: only an active operator may set lease terms")
+    fails(by(1, "escrow", "min-price", "--per-unit", "lots"), "amount")
+    assert escrow.functions.jobMinPrice(accounts[9].address).call() == 0
+
+    res = ok_json(by(1, "escrow", "min-price", "--per-unit", "0.1ath", "--json"))
+    (ev,) = res["events"]
+    assert ev["event"] == "JobMinPriceSet"
+    assert ev["summary"] == f"operator {operator.address} accepts jobs at 0.1 ATH per work unit or more"
+    assert escrow.functions.jobMinPrice(operator.address).call() == ATH // 10
+    # A 256³ job is 16 work units: 1 ATH is below 16 × 0.1 ATH.
+    res = ok_json(by(9, "escrow", "create", "--kind", "gemm-i8", "--size", "256", "--operator", operator.address,
+                     "--price", "1ath", "--no-follow", "--json"))
+    job = next(e for e in res["events"] if e["event"] == "JobCreated")["args"]["jobId"]
+    fails(by(1, "escrow", "accept", str(job)), "Escrow: job price below the operator's minimum per work unit")
+    assert ok_json(cli("escrow", "show", str(job), "--json"))["state"] == "open"
+    out = ok(by(1, "escrow", "min-price", "--per-unit", "0"))
+    assert f"operator {operator.address} accepts jobs at any price" in out
+    assert escrow.functions.jobMinPrice(operator.address).call() == 0
+
+    out = ok(by(1, "lease", "min-price", "--per-block", "0.02ath"))
+    assert f"operator {operator.address} accepts new leases at 0.02 ATH per block or more" in out
+    fails(by(9, "lease", "open", "--operator", operator.address, "--price-per-block", "0.01ath", "--deposit", "1ath"),
+          "Escrow: price per block below the operator's minimum")
+    ok(by(1, "lease", "min-price", "--per-block", "0"))
+    assert escrow.functions.leaseMinPrice(operator.address).call() == 0
+
+
 def test_governance_param_change_end_to_end(cli, by, accounts, w3):
     validator = accounts[0]
     fails(by(0, "gov", "propose", "--param", "protocolFeeBps", "--target", PARAMS, "--description", "x", "--deposit", "100ath"),
