@@ -1,5 +1,6 @@
 import AthPrimitives
 import AthCrypto
+import AthTypes
 
 /// How a `CheckerService` runs. Defaults suit a local devnet.
 public struct CheckerConfig: Sendable {
@@ -40,7 +41,7 @@ public struct CheckerConfig: Sendable {
                 pollInterval: Duration = .milliseconds(200), fetchTimeout: Duration = .seconds(10),
                 fetchRetryInterval: Duration = .milliseconds(500), probeInterval: Duration = .seconds(5),
                 probeTimeout: Duration = .seconds(2), round: UInt256 = 1, lookbackBlocks: UInt64 = 1000,
-                operators: [Address] = [], maxMatrixElements: Int = 1 << 27,
+                operators: [Address] = [], maxMatrixElements: Int = GemmSpec.maxElements,
                 minFetchBytesPerSecond: Int = CheckerConfig.defaultMinFetchBytesPerSecond, fault: CheckerFault? = nil) {
         self.key = key
         self.nodeURL = nodeURL

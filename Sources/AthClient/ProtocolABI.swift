@@ -58,6 +58,8 @@ public enum EscrowABI {
     public static let jobCount = ABIFunction("jobCount", returns: [.uint256])
     public static let acceptJob = ABIFunction("acceptJob", [.uint256])
     public static let setJobMinPrice = ABIFunction("setJobMinPrice", [.uint256])
+    public static let jobMinPrice = ABIFunction("jobMinPrice", [.address], returns: [.uint256])
+    public static let jobUnits = ABIFunction("jobUnits", [.uint256], returns: [.uint256])
     public static let setLeaseMinPrice = ABIFunction("setLeaseMinPrice", [.uint256])
     public static let commitResult = ABIFunction("commitResult", [.uint256, .bytes32])
     public static let reclaim = ABIFunction("reclaim", [.uint256])

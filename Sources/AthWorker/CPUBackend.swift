@@ -11,7 +11,7 @@ public struct CPUBackend: ComputeBackend {
     /// job cannot take the worker's memory (8 bytes per element while computing).
     public let maxElements: Int
 
-    public init(maxElements: Int = 1 << 27) { self.maxElements = maxElements }
+    public init(maxElements: Int = GemmSpec.maxElements) { self.maxElements = maxElements }
 
     public var hardware: String {
         "CPU: \(ProcessInfo.processInfo.activeProcessorCount) cores, OpenBLAS \(String(cString: openblas_get_config()))"

@@ -22,6 +22,11 @@ public struct WorkerConfig: Sendable {
     /// When set, `start()` registers the operator with this stake unless it
     /// already is, before following jobs.
     public var registration: WorkerRegistration?
+    /// When set, `start()` makes this the operator's on-chain minimum price
+    /// per gemm-i8 work unit (`Escrow.setJobMinPrice`) unless it already is.
+    /// Whatever is on chain, the job loop never tries to accept a job priced
+    /// below it.
+    public var minPricePerUnit: UInt256?
     /// A deliberate misbehaviour, for tests of checkers and slashing only.
     public var fault: WorkerFault?
 

@@ -42,4 +42,25 @@ extension WorkerService {
             throw .registration(error.description)
         }
     }
+
+    /// Makes `pricePerUnit` the operator's minimum price per work unit on
+    /// chain unless it already is. Returns the transaction's hash, nil when
+    /// there was nothing to do. Needs a started worker of an active operator.
+    @discardableResult
+    public func setMinPriceIfNeeded(_ pricePerUnit: UInt256) throws(WorkerError) -> Hash32? {
+        guard case let (client, sender, _)? = startedParts() else { throw .notStarted }
+        do throws(ChainClientError) {
+            let current = try client.view(.escrow, EscrowABI.jobMinPrice, [.address(operatorAddress)]).first?.uintValue
+            if current == pricePerUnit {
+                logger.info("job minimum price already set", metadata: ["pricePerUnit": "\(Amount.formatATH(pricePerUnit))"])
+                return nil
+            }
+            let receipt = try sender.transact(.escrow, EscrowABI.setJobMinPrice, [.uint(pricePerUnit)])
+            logger.info("set job minimum price", metadata: [
+                "pricePerUnit": "\(Amount.formatATH(pricePerUnit))", "tx": "\(receipt.transactionHash)"])
+            return receipt.transactionHash
+        } catch {
+            throw .registration("setting the job minimum price failed: \(error.description)")
+        }
+    }
 }

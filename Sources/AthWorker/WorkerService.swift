@@ -87,6 +87,12 @@ public final class WorkerService: Sendable {
                 throw error
             }
         }
+        if let price = config.minPricePerUnit {
+            do { try setMinPriceIfNeeded(price) } catch {
+                server.stop()
+                throw error
+            }
+        }
         startLoop(client: client, sender: sender, backend: backend, server: server)
     }
 

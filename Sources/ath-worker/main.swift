@@ -28,6 +28,8 @@ struct AthWorkerCommand: ParsableCommand {
     @Flag(help: "Register the operator with Staking first unless it already is (needs --stake).") var register = false
     @Option(help: "Stake to register with: a number of ATH (100), or an amount with a unit (100ath, 5000gwei).") var stake: String?
     @Option(help: "Endpoint to register (default: http://<listen>).") var endpoint: String?
+    @Option(help: "Set the operator's minimum price per gemm-i8 work unit on chain (e.g. 1gwei, 0.001ath; 0: any).")
+    var minPricePerUnit: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
     @Option(help: .hidden) var fault: String?
 
@@ -69,6 +71,11 @@ struct AthWorkerCommand: ParsableCommand {
             config.registration = WorkerRegistration(stake: try Self.parseStake(stake), endpoint: endpoint)
         } else if stake != nil || endpoint != nil {
             throw UsageError("--stake and --endpoint only apply with --register")
+        }
+        if let minPricePerUnit {
+            do { config.minPricePerUnit = try Amount.parse(minPricePerUnit) } catch {
+                throw UsageError("--min-price-per-unit: \(error)")
+            }
         }
         return config
     }
@@ -115,6 +122,7 @@ struct AthWorkerCommand: ParsableCommand {
             "  listening: \(worker.config.endpoint(port: worker.servingPort ?? worker.config.listenPort))",
             "  node:      \(worker.config.nodeURL)",
         ]
+        if let price = worker.config.minPricePerUnit { lines.append("  min price: \(Amount.formatATH(price)) per work unit") }
         if let fault = worker.config.fault { lines.append("  FAULT:     \(fault.rawValue) (test misbehaviour)") }
         FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
     }

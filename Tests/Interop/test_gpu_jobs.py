@@ -104,10 +104,10 @@ def start_checker(bins, chain, logs, account_index, fault=None):
     return Service(argv, str(logs / f"checker-{account_index}-{fault or 'honest'}.log"))
 
 
-def start_worker(bins, chain, w3, keys, logs, name, fault=None):
-    """A fresh operator: funded by dev account 5, registered by the worker itself."""
+def start_worker(bins, chain, w3, keys, logs, name, fault=None, extra=(), funder=5):
+    """A fresh operator: funded by dev account `funder`, registered by the worker itself."""
     operator = Account.create()
-    transact_value(w3, keys[5], operator.address, 2_050 * ATH)
+    transact_value(w3, keys[funder], operator.address, 2_050 * ATH)
     key_file = logs / f"{name}.key"
     key_file.write_text(operator.key.hex() if operator.key.hex().startswith("0x") else "0x" + operator.key.hex())
     port = free_port()
@@ -115,6 +115,7 @@ def start_worker(bins, chain, w3, keys, logs, name, fault=None):
             "--register", "--stake", "2000", "--log-level", "info"]
     if fault:
         argv += ["--fault", fault]
+    argv += list(extra)
     service = Service(argv, str(logs / f"worker-{name}.log"))
     staking = contract(w3, "Staking")
     wait_for(f"worker {name} to register", lambda: staking.functions.isActiveOperator(operator.address).call()
@@ -246,11 +247,38 @@ def test_a_worker_that_stops_serving_is_judged_unavailable(bins, chain, w3, keys
             c.stop()
 
 
+def test_a_worker_with_a_minimum_price_leaves_cheaper_jobs_alone(bins, chain, w3, keys, logs):
+    """`ath-worker --min-price-per-unit` sets the operator's floor on chain;
+    the worker does not try to accept a job below it (acceptJob would
+    refuse it) and takes one at or above it."""
+    checkers = [start_checker(bins, chain, logs, i) for i in (2, 3, 4)]
+    operator, worker = start_worker(bins, chain, w3, keys, logs, "priced", extra=["--min-price-per-unit", "0.1ath"], funder=9)
+    try:
+        escrow = contract(w3, "Escrow")
+        wait_for("the worker to set its floor", lambda: escrow.functions.jobMinPrice(operator.address).call() == ATH // 10)
+        assert "set job minimum price" in worker.read_log()
+        units = work_units(256)
+        cheap, _ = create_gemm_job(w3, keys[6], operator.address, n=256, price=units * ATH // 10 - 1)
+        wait_for("the worker to pass on the cheap job", lambda: f"job={cheap} " in worker.read_log()
+                 and "below this operator's minimum" in worker.read_log(), timeout=30)
+        assert job(w3, cheap)[9] == 1     # still open: no acceptJob was sent
+        fair, _ = create_gemm_job(w3, keys[6], operator.address, n=256, price=units * ATH // 10)
+        assert wait_settled(w3, fair)[7] == VALID
+        assert job(w3, cheap)[9] == 1
+    finally:
+        worker.stop()
+        for c in checkers:
+            c.stop()
+
+
 def test_a_checker_refuses_a_bad_minimum_fetch_rate(bins):
     for bad in ("0", "0.001", "1e9", "nan"):
         r = subprocess.run([bins["ath-checker"], "--dev-account", "2", "--min-fetch-rate", bad],
                            capture_output=True, text=True, timeout=30)
         assert r.returncode == 1 and "error: --min-fetch-rate must be a number of MiB/s in [0.01, 100000]" in r.stderr, r
+    r = subprocess.run([bins["ath-worker"], "--dev-account", "1", "--min-price-per-unit", "lots"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode != 0 and "--min-price-per-unit:" in r.stderr, r
 
 
 def test_a_worker_that_commits_nothing_lets_the_customer_reclaim(bins, chain, w3, keys, logs):

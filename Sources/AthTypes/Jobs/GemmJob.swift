@@ -16,6 +16,9 @@ public struct GemmSpec: Sendable, Equatable {
     /// Bounds on each dimension and on Freivalds rounds. With k ≤ 16,384 every
     /// entry of C fits an int32 and every partial sum is exact in float64.
     public static let maxDimension = 16_384
+    /// Entries per matrix (A, B or C) that Escrow accepts for a gemm-i8 job
+    /// (GEMM_I8_MAX_ELEMENTS): the bundled worker's and checker's limit too.
+    public static let maxElements = 1 << 27
     public static let maxRounds = 64
     /// The encoded size: six 32-byte ABI words.
     public static let encodedCount = 192

@@ -17,7 +17,7 @@ public struct CUDABackend: ComputeBackend {
 
     /// Loads the CUDA runtime and cuBLAS and checks that a device is present;
     /// throws a `ComputeError` saying which part is missing otherwise.
-    public init(maxElements: Int = GemmSpec.maxDimension * GemmSpec.maxDimension) throws(ComputeError) {
+    public init(maxElements: Int = GemmSpec.maxElements) throws(ComputeError) {
         library = try CUDALibrary.shared.get()
         deviceCount = try library.deviceCount()
         guard deviceCount > 0 else { throw ComputeError("the CUDA libraries loaded, but there is no CUDA device") }

@@ -62,6 +62,18 @@ extension JobLoop {
                 logger.info("not accepting job: its deadline has passed", metadata: meta.merging(["head": "\(head)"]) { $1 })
                 return nil
             }
+            // The operator's floor, as acceptJob enforces it: no transaction that would revert.
+            let (units, floor) = try chain { () throws(ChainClientError) in
+                (try client.view(.escrow, EscrowABI.jobUnits, [.uint(UInt256(job.id))]).first?.uintValue ?? .zero,
+                 try client.view(.escrow, EscrowABI.jobMinPrice, [.address(operatorAddress)]).first?.uintValue ?? .zero)
+            }
+            let (least, overflow) = units.multipliedReportingOverflow(by: floor)
+            if !floor.isZero, overflow || onChain.price < least {
+                logger.info("not accepting job: its price is below this operator's minimum per work unit", metadata: meta.merging([
+                    "price": "\(Amount.formatATH(onChain.price))", "workUnits": "\(units)",
+                    "minPricePerUnit": "\(Amount.formatATH(floor))"]) { $1 })
+                return nil
+            }
             let receipt = try chain { () throws(ChainClientError) in
                 try sender.transact(.escrow, EscrowABI.acceptJob, [.uint(UInt256(job.id))])
             }
