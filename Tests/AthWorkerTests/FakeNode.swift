@@ -5,7 +5,8 @@ import AthCrypto
 import AthPrimitives
 
 /// A stand-in for a node's JSON-RPC, enough for the worker's job loop: block
-/// numbers, Escrow logs, `Escrow.job`, and transactions whose effect on the
+/// numbers, Escrow logs, `Escrow.job` (price 1 wei), `jobUnits` (1 per job),
+/// `jobMinPrice` (`minPricePerUnit`), and transactions whose effect on the
 /// job (acceptJob, commitResult) is applied when they are sent. Plain
 /// sockets, HTTP/1.1 keep-alive, a thread per connection (Linux only).
 final class FakeNode: @unchecked Sendable {
@@ -30,6 +31,7 @@ final class FakeNode: @unchecked Sendable {
     private var sent: [[UInt8]] = []
     private var pendingCall: [UInt8]?
     private var headQueries = 0
+    private var minPrice = UInt256.zero
     private var transactionSender: Address
     private let finished = DispatchSemaphore(value: 0)
 
@@ -51,6 +53,12 @@ final class FakeNode: @unchecked Sendable {
     }
 
     // MARK: Chain state
+
+    /// The operator's `Escrow.jobMinPrice`, what acceptJob enforces (jobs cost 1 wei for 1 work unit here).
+    var minPricePerUnit: UInt256 {
+        get { lock.withLock { minPrice } }
+        set { lock.withLock { minPrice = newValue } }
+    }
 
     /// Creates job `id` in a new block with createJobWithSpec's two logs; `specHash` defaults to keccak256(spec).
     func createJob(_ id: UInt64, spec: [UInt8], operator: Address = .zero, specHash: Hash32? = nil, deadlineIn: Int64 = 100) {
@@ -134,8 +142,10 @@ final class FakeNode: @unchecked Sendable {
     }
 
     private func escrowView(_ input: String) -> String? {
-        guard let data = try? Hex.decode(input), let args = try? EscrowABI.job.decodeCall(data),
-              let id = args.first?.uintValue.uint64IfFits else { return nil }
+        guard let data = try? Hex.decode(input) else { return nil }
+        if (try? EscrowABI.jobUnits.decodeCall(data)) != nil { return Hex.encode(ABI.encode([.uint(.one)])) }
+        if (try? EscrowABI.jobMinPrice.decodeCall(data)) != nil { return Hex.encode(ABI.encode([.uint(minPrice)])) }
+        guard let args = try? EscrowABI.job.decodeCall(data), let id = args.first?.uintValue.uint64IfFits else { return nil }
         let j = jobs[id] ?? Job(operator: .zero, specHash: .zero, deadline: 0, createdBlock: 0, state: 0)
         return Hex.encode(ABI.encode([.tuple([
             .address(j.customer), .address(j.operator), .fixedBytes(j.specHash.bytes), .uint(1), .uint(UInt256(j.deadline)),

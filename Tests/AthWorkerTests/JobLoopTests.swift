@@ -45,6 +45,27 @@ struct JobLoopTests {
         #expect(WorkerHTTPServerTests.decode(served.body) == Self.spec.referenceProduct())
     }
 
+    /// A job priced below the operator's on-chain floor (1 wei for 1 work
+    /// unit, floor 2 wei) gets no acceptJob, which would revert; once the
+    /// floor drops to the price, the job is taken.
+    @Test func aJobBelowTheOperatorsFloorIsLeftAlone() throws {
+        let node = try FakeNode(operator: Self.key.address)
+        defer { node.stop() }
+        node.minPricePerUnit = UInt256(2)
+        node.createJob(1, spec: Self.spec.encoded, operator: Self.key.address)
+        let worker = Self.worker(node)
+        try worker.start()
+        defer { worker.stop() }
+        node.createJob(2, spec: Self.spec.encoded)
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(Self.calls(node).isEmpty)
+        #expect(node.job(1)?.state == 1 && node.job(2)?.state == 1)
+        node.minPricePerUnit = .one
+        node.createJob(3, spec: Self.spec.encoded)
+        #expect(node.wait { $0.job(3)?.state == 3 })
+        #expect(Self.calls(node).map { "\($0.0) \($0.1)" } == ["acceptJob 3", "commitResult 3"])
+    }
+
     @Test func openJobsAreTakenAndOtherOperatorsJobsAndBadSpecsLeftAlone() throws {
         let node = try FakeNode(operator: Self.key.address)
         defer { node.stop() }
