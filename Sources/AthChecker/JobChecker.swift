@@ -174,8 +174,7 @@ final class JobChecker: @unchecked Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         defer { meta["fetch_ms"] = "\((clock.now - start).milliseconds)" }
-        let (size, overflow) = spec.m.multipliedReportingOverflow(by: spec.n)
-        let window = config.fetchWindow(resultBytes: overflow || size > Int.max / 4 ? Int.max : size * 4)
+        let window = config.fetchWindow(resultBytes: spec.m * spec.n * 4)   // GemmSpec bounds each dimension to 16,384
         meta["fetch_window_ms"] = "\(window.milliseconds)"
         do {
             let bytes = try fetcher.fetch(from: try HTTPEndpoint(endpoint), jobID: jobID, rows: spec.m, columns: spec.n,
