@@ -6,7 +6,9 @@
 @dev Jobs. createJob (price = msg.value) -> Open; acceptJob by the named
      operator, or by any active operator when the job is open -> Accepted;
      commitResult by that operator while block.number <= deadline ->
-     Committed; the Oracle (0x...1004) settles once -> Settled:
+     Committed; the Oracle (0x...1004) settles once -> Settled, and the
+     price is held for challengeWindowBlocks (longer under appeal), then
+     released by the verdict:
        verdict 1 valid (job Committed): operator gets price - fee, where
          fee = price * protocolFeeBps / 10000 goes to Governance (treasury);
          the work units are stored in the job, and the Oracle records them
@@ -15,10 +17,12 @@
          Slashing.slashOperator(operator, operatorFraudPenaltyBps, 2);
        verdict 3 unavailable (job Accepted or Committed): refund;
          Slashing.slashOperator(operator, operatorDowntimePenaltyBps, 3).
+     A fraud proof refunds a held VALID price at once; an appeal's jury
+     may replace the held verdict (decideAppeal).
      reclaim by the customer once block.number > deadline if the job is
-     still Open or Accepted (nothing committed) -> Reclaimed (an Accepted
-     job that was never committed is not slashed unless the Oracle settles
-     it as unavailable first).
+     still Open or Accepted (nothing committed; the operator pays the
+     downtime penalty), or Committed with no report once its appeal ended
+     without a verdict -> Reclaimed.
      Payments to operators and customers are pushed with a gas-capped call;
      a recipient that refuses is credited instead and takes it with
      withdraw(), so no recipient can block a settlement.
@@ -58,6 +62,9 @@ interface IStaking:
     def isActiveOperator(a: address) -> bool: view
     def requiredStake(operator: address) -> uint256: view
     def totalCheckerStake() -> uint256: view
+
+interface IOracle:
+    def appealDeadline(jobId: uint256) -> uint256: view
 
 interface ISlashing:
     def slashOperator(operator: address, penaltyBps: uint256, reason: uint8, base: uint256, prover: address) -> uint256: nonpayable
@@ -194,6 +201,13 @@ event PayoutReleased:
     payout: uint256
     fee: uint256
 
+event RefundReleased:
+    jobId: indexed(uint256)
+    customer: indexed(address)
+    operator: indexed(address)
+    refund: uint256
+    operatorSlashed: uint256
+
 event FraudRefunded:
     jobId: indexed(uint256)
     customer: indexed(address)
@@ -225,9 +239,6 @@ MAX_SETTLE_VISITS: constant(uint256) = 16
 # are paid but not booked (no SLA refund for them).
 MAX_BOOKED_EPOCHS: constant(uint256) = 16
 PAY_GAS: constant(uint256) = 50_000
-# Epochs after a job's deadline within which checkers must report on a
-# committed result; after that its customer may reclaim.
-SETTLE_GRACE_EPOCHS: constant(uint256) = 2
 
 JOB_OPEN: constant(uint8) = 1
 JOB_ACCEPTED: constant(uint8) = 2
@@ -297,6 +308,11 @@ fraudProven: public(HashMap[uint256, bool])
 # Job payments at stake: paid in, and neither refunded nor released yet
 # (capped by jobValueCapBps of the checker stake).
 valueAtStake: public(uint256)
+# An appealing operator's bond, held with the job's price: returned with
+# a VALID payout, to the treasury with a refund.
+appealBond: public(HashMap[uint256, uint256])
+# Earlier places of a job in the release queue that a later one replaced.
+_stalePlaces: HashMap[uint256, uint256]
 # FIFO of held payouts: position -> job id
 _releaseQueue: HashMap[uint256, uint256]
 releaseHead: public(uint256)
@@ -588,54 +604,103 @@ def settle(jobId: uint256, verdict: uint8, workUnits: uint256):
         assert j.state == JOB_COMMITTED, "Escrow: job is not awaiting settlement"
     self._jobs[jobId].state = JOB_SETTLED
     self._jobs[jobId].verdict = verdict
+    fee: uint256 = 0
+    refund: uint256 = j.price
+    units: uint256 = 0
     if verdict == VERDICT_VALID:
-        fee: uint256 = j.price * self._param("protocolFeeBps") // BPS
-        payout: uint256 = j.price - fee
+        fee = j.price * self._param("protocolFeeBps") // BPS
+        refund = 0
+        units = workUnits
         self._jobs[jobId].workUnits = workUnits
-        log JobSettled(jobId=jobId, verdict=verdict, workUnits=workUnits, operatorPayout=payout, fee=fee, refund=0)
-        # Held for the challenge window, then released (settleDueLeases, or
-        # anyone through releasePayout).
-        self.heldPrice[jobId] = j.price
-        self.releaseBlock[jobId] = block.number + self._param("challengeWindowBlocks")
-        tail: uint256 = self.releaseTail
-        self._releaseQueue[tail] = jobId
-        self.releaseTail = tail + 1
+    log JobSettled(jobId=jobId, verdict=verdict, workUnits=units, operatorPayout=j.price - fee - refund, fee=fee, refund=refund)
+    # Whatever the verdict, the price is held for the challenge window (a
+    # fraud proof against VALID, an appeal against INVALID or UNAVAILABLE),
+    # then released: settleDueLeases, or anyone through releasePayout.
+    self._hold(jobId, block.number + self._param("challengeWindowBlocks"))
+
+
+@internal
+def _hold(jobId: uint256, until: uint256):
+    self.heldPrice[jobId] = self._jobs[jobId].price
+    self.releaseBlock[jobId] = until
+    tail: uint256 = self.releaseTail
+    self._releaseQueue[tail] = jobId
+    self.releaseTail = tail + 1
+
+
+@external
+@payable
+def holdForAppeal(jobId: uint256, until: uint256):
+    """
+    @notice Oracle only, for an appeal: keeps the job's price held until at
+            least `until` and holds the appellant's bond with it.
+    """
+    assert msg.sender == ORACLE, "Escrow: only the Oracle may hold a job for appeal"
+    rb: uint256 = self.releaseBlock[jobId]
+    assert self.heldPrice[jobId] > 0 and block.number <= rb, "Escrow: the job's payment is no longer held"
+    self.appealBond[jobId] = msg.value
+    self._stalePlaces[jobId] += 1
+    self._hold(jobId, max(rb, until))
+
+
+@external
+@nonreentrant
+def decideAppeal(jobId: uint256, verdict: uint8, workUnits: uint256):
+    """
+    @notice Oracle only, the jury's verdict: a VALID one is held for a new
+            challenge window (the jurors answer to fraud proofs); any other
+            is released now (refund, operator slash, bond to the treasury).
+    """
+    assert msg.sender == ORACLE, "Escrow: only the Oracle may decide appeals"
+    assert self.heldPrice[jobId] > 0, "Escrow: the job's payment is no longer held"
+    self._jobs[jobId].verdict = verdict
+    if verdict == VERDICT_VALID:
+        self._jobs[jobId].workUnits = workUnits
+        self._stalePlaces[jobId] += 1
+        self._hold(jobId, block.number + self._param("challengeWindowBlocks"))
     else:
-        penalty: uint256 = 0
-        if verdict == VERDICT_INVALID:
-            penalty = self._param("operatorFraudPenaltyBps")
-        else:
-            penalty = self._param("operatorDowntimePenaltyBps")
-        log JobSettled(jobId=jobId, verdict=verdict, workUnits=0, operatorPayout=0, fee=0, refund=j.price)
-        self.valueAtStake -= j.price
-        extcall ISlashing(SLASHING).slashOperator(j.operator, penalty, verdict, self.acceptStake[jobId], empty(address))
-        self._pay(j.customer, j.price)
+        self._send_fee(self._release(jobId))
 
 
 @internal
 def _release(jobId: uint256) -> uint256:
-    # Pays a held price out (fee to the treasury, the rest to the operator);
-    # returns the fee, or 0 if nothing was held.
+    # Releases a held price by the job's verdict: VALID pays the operator
+    # (less the fee, plus any appeal bond back); INVALID or UNAVAILABLE
+    # refunds the customer and slashes the operator by the verdict's
+    # penalty. Returns what goes to the treasury (fee or forfeited bond);
+    # 0 if nothing was held.
     held: uint256 = self.heldPrice[jobId]
     if held == 0:
         return 0
     self.heldPrice[jobId] = 0
     self.valueAtStake -= held
-    fee: uint256 = held * self._param("protocolFeeBps") // BPS
-    operator: address = self._jobs[jobId].operator
-    log PayoutReleased(jobId=jobId, operator=operator, payout=held - fee, fee=fee)
-    self._pay(operator, held - fee)
-    return fee
+    j: Job = self._jobs[jobId]
+    bond: uint256 = self.appealBond[jobId]
+    self.appealBond[jobId] = 0
+    if j.verdict == VERDICT_VALID:
+        fee: uint256 = held * self._param("protocolFeeBps") // BPS
+        log PayoutReleased(jobId=jobId, operator=j.operator, payout=held - fee, fee=fee)
+        self._pay(j.operator, held - fee + bond)
+        return fee
+    penalty: uint256 = self._param("operatorDowntimePenaltyBps")
+    if j.verdict == VERDICT_INVALID:
+        penalty = self._param("operatorFraudPenaltyBps")
+    slashed: uint256 = extcall ISlashing(SLASHING).slashOperator(j.operator, penalty, j.verdict, self.acceptStake[jobId], empty(address))
+    log RefundReleased(jobId=jobId, customer=j.customer, operator=j.operator, refund=held, operatorSlashed=slashed)
+    self._pay(j.customer, held)
+    return bond
 
 
 @external
 @nonreentrant
 def releasePayout(jobId: uint256):
     """
-    @notice Anyone: pays a valid job's held price to its operator (less the
-            protocol fee) once its challenge window has closed.
+    @notice Anyone: releases a job's held price by its verdict (the
+            operator's payout less the protocol fee, or the customer's
+            refund and the operator's slash) once its challenge window and
+            any appeal have closed.
     """
-    assert self.heldPrice[jobId] > 0, "Escrow: no payout held for this job"
+    assert self.heldPrice[jobId] > 0, "Escrow: nothing is held for this job"
     rb: uint256 = self.releaseBlock[jobId]
     assert block.number > rb, concat("Escrow: the challenge window is open until block ", uint2str(rb))
     self._send_fee(self._release(jobId))
@@ -659,6 +724,9 @@ def fraudRefund(jobId: uint256, prover: address) -> address:
     self.fraudProven[jobId] = True
     self.heldPrice[jobId] = 0
     self.valueAtStake -= held
+    bond: uint256 = self.appealBond[jobId]
+    self.appealBond[jobId] = 0
+    self._send_fee(bond)
     self._jobs[jobId].verdict = VERDICT_INVALID
     slashed: uint256 = extcall ISlashing(SLASHING).slashOperator(
         j.operator, self._param("operatorFraudPenaltyBps"), REASON_FRAUD, self.acceptStake[jobId], prover)
@@ -672,9 +740,10 @@ def fraudRefund(jobId: uint256, prover: address) -> address:
 def reclaim(jobId: uint256):
     """
     @notice The customer takes the payment back after the deadline if no
-            result was committed, or if a committed result is still not
-            settled SETTLE_GRACE_EPOCHS epochs after the deadline (no
-            checker quorum reported: the money is never locked for good).
+            result was committed, or for a committed result that got no
+            report once its appeal (Oracle.appeal, open 2 epochs after the
+            deadline) ended without a jury verdict: the money is never
+            locked for good, and the operator is not slashed.
     """
     j: Job = self._jobs[jobId]
     assert j.state != 0, "Escrow: unknown job"
@@ -682,8 +751,9 @@ def reclaim(jobId: uint256):
     assert j.state == JOB_OPEN or j.state == JOB_ACCEPTED or j.state == JOB_COMMITTED, "Escrow: job is not reclaimable"
     assert block.number > j.deadline, "Escrow: job deadline has not passed"
     if j.state == JOB_COMMITTED:
-        grace: uint256 = SETTLE_GRACE_EPOCHS * self._param("epochLength")
-        assert block.number > j.deadline + grace, "Escrow: a committed job awaits its report until 2 epochs after the deadline"
+        d: uint256 = staticcall IOracle(ORACLE).appealDeadline(jobId)
+        assert d != 0 and block.number > d, \
+            "Escrow: a committed job without a report goes to appeal first (Oracle.appeal); it is refunded if the jury gives no verdict"
     self._jobs[jobId].state = JOB_RECLAIMED
     self.valueAtStake -= j.price
     log JobReclaimed(jobId=jobId, customer=msg.sender, amount=j.price)
@@ -839,9 +909,13 @@ def _releaseDue() -> uint256:
         if head == self.releaseTail:
             break
         jobId: uint256 = self._releaseQueue[head]
-        if self.heldPrice[jobId] > 0 and block.number <= self.releaseBlock[jobId]:
-            break
-        fees += self._release(jobId)
+        if self._stalePlaces[jobId] > 0:
+            # Held again further down the queue (appeal): skip this place.
+            self._stalePlaces[jobId] -= 1
+        else:
+            if self.heldPrice[jobId] > 0 and block.number <= self.releaseBlock[jobId]:
+                break
+            fees += self._release(jobId)
         self._releaseQueue[head] = 0
         head += 1
     self.releaseHead = head

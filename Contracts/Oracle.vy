@@ -22,6 +22,14 @@
      After Escrow.settle, a valid verdict's work units are recorded with
      Staking.recordWorkUnits(job operator, workUnits); then
      Staking.rewardCheckers(signers).
+     Appeals (appeal): the operator against an INVALID or UNAVAILABLE
+     verdict, with a bond, inside the challenge window; the customer or
+     operator for a committed job with no report. Until appealDeadline a
+     report from the jury (checkers staked at the commitment that did not
+     sign the appealed verdict, holding more than half of that stake)
+     decides: Escrow.decideAppeal replaces the held verdict (a VALID one is
+     held for a new challenge window, so a lying jury is slashed by a fraud
+     proof), or Escrow.settle settles the unreported job.
 """
 
 interface IParams:
@@ -54,6 +62,9 @@ interface IEscrow:
     def acceptBlock(jobId: uint256) -> uint256: view
     def commitBlock(jobId: uint256) -> uint256: view
     def fraudRefund(jobId: uint256, prover: address) -> address: nonpayable
+    def holdForAppeal(jobId: uint256, until: uint256): payable
+    def decideAppeal(jobId: uint256, verdict: uint8, workUnits: uint256): nonpayable
+    def heldPrice(jobId: uint256) -> uint256: view
 
 interface ISlashing:
     def slashChecker(checker: address, infractionBlock: uint256, prover: address) -> uint256: nonpayable
@@ -78,6 +89,21 @@ event UptimeReportAccepted:
 event LateSignersRewarded:
     jobId: indexed(uint256)
     signers: DynArray[address, MAX_SIGNERS]
+
+event AppealOpened:
+    jobId: indexed(uint256)
+    appellant: indexed(address)
+    verdict: uint8
+    deadline: uint256
+    juryStake: uint256
+    bond: uint256
+
+event AppealDecided:
+    jobId: indexed(uint256)
+    verdict: uint8
+    overturned: bool
+    jurors: DynArray[address, MAX_SIGNERS]
+    signedStake: uint256
 
 event FraudProven:
     jobId: indexed(uint256)
@@ -130,6 +156,13 @@ lastUptimeRound: public(HashMap[address, HashMap[uint256, uint256]])
 reportSigners: public(HashMap[uint256, bytes32])
 reportDigest: public(HashMap[uint256, bytes32])
 reportBlock: public(HashMap[uint256, uint256])
+# Appeals (one per job): the block after which the jury may no longer
+# report, the jury's stake (checker stake at the commitment less the
+# appealed verdict's signers'), whether it reported, and who may not sit.
+appealDeadline: public(HashMap[uint256, uint256])
+juryStake: public(HashMap[uint256, uint256])
+appealDecided: public(HashMap[uint256, bool])
+appealExcluded: public(HashMap[uint256, HashMap[address, bool]])
 
 
 @deploy
@@ -159,11 +192,13 @@ def _uptime_digest(operator: address, epoch: uint256, uptimeBps: uint256, round:
 
 @internal
 @view
-def _verify(digests: DynArray[bytes32, MAX_SIGNERS], signatures: DynArray[Bytes[65], MAX_SIGNERS], asOf: uint256) -> (DynArray[address, MAX_SIGNERS], DynArray[uint256, MAX_SIGNERS], uint256):
+def _verify(digests: DynArray[bytes32, MAX_SIGNERS], signatures: DynArray[Bytes[65], MAX_SIGNERS], asOf: uint256, jobId: uint256, jury: uint256) -> (DynArray[address, MAX_SIGNERS], DynArray[uint256, MAX_SIGNERS], uint256):
     # Recovers signature i over digest i and checks order, checker status and
     # quorum; returns the signers, their stakes and the sum. Stake counts as
     # of block `asOf` (before the result existed): checker stake bought once
-    # the result is known weighs nothing.
+    # the result is known weighs nothing. With a jury (an open appeal of
+    # job `jobId`), the signers must not have signed the appealed verdict
+    # and must hold more than half the jury stake.
     assert len(signatures) > 0, "Oracle: no signatures"
     signers: DynArray[address, MAX_SIGNERS] = []
     stakes: DynArray[uint256, MAX_SIGNERS] = []
@@ -176,10 +211,14 @@ def _verify(digests: DynArray[bytes32, MAX_SIGNERS], signatures: DynArray[Bytes[
         assert convert(signer, uint256) > prev, "Oracle: signers must be unique and in ascending order"
         prev = convert(signer, uint256)
         assert staticcall IStaking(STAKING).isActiveChecker(signer), "Oracle: signer is not an active checker"
+        assert jury == 0 or not self.appealExcluded[jobId][signer], "Oracle: a signer of the appealed verdict cannot sit on its jury"
         stake: uint256 = staticcall IStaking(STAKING).checkerStakeAt(signer, asOf)
         signed += stake
         signers.append(signer)
         stakes.append(stake)
+    if jury > 0:
+        assert signed * 2 > jury, "Oracle: the appeal jury's majority not reached"
+        return signers, stakes, signed
     total: uint256 = staticcall IStaking(STAKING).totalCheckerStakeAt(asOf)
     quorum: uint256 = staticcall IParams(PARAMS).get("checkerQuorumBps")
     assert total > 0 and signed * BPS >= quorum * total, "Oracle: checker quorum not reached"
@@ -211,13 +250,22 @@ def submitReport(
     """
     @notice Transmits a checker-signed job verdict (1 valid, 2 invalid, 3
             unavailable); settles the job in Escrow, records a valid job's
-            work units and rewards the signers.
+            work units and rewards the signers. While the job's appeal is
+            open (until appealDeadline) this is the jury's report: signers
+            of the appealed verdict may not sign, more than half the jury
+            stake must, and the jury's verdict replaces the appealed one
+            (Escrow.decideAppeal) or settles a job that had no report.
     @param resultRoot The root the checkers judged; for verdicts 1 and 2 it
            must be the job's committed root.
     @param signatures 65-byte signatures of the Attestation, signers ascending.
     """
     assert verdict >= VERDICT_VALID and verdict <= VERDICT_UNAVAILABLE, "Oracle: unknown verdict"
     assert round > self.lastRound[jobId], "Oracle: report round is not newer than the last"
+    jury: uint256 = 0
+    deadline: uint256 = self.appealDeadline[jobId]
+    if deadline != 0 and not self.appealDecided[jobId]:
+        assert block.number <= deadline, "Oracle: the appeal's deadline has passed"
+        jury = self.juryStake[jobId]
     j: Job = staticcall IEscrow(ESCROW).job(jobId)
     if verdict != VERDICT_UNAVAILABLE:
         assert j.resultRoot == resultRoot, "Oracle: result root does not match the committed one"
@@ -231,13 +279,19 @@ def submitReport(
     signers: DynArray[address, MAX_SIGNERS] = []
     stakes: DynArray[uint256, MAX_SIGNERS] = []
     signed: uint256 = 0
-    signers, stakes, signed = self._verify(digests, signatures, since - 1)
+    signers, stakes, signed = self._verify(digests, signatures, since - 1, jobId, jury)
     self.lastRound[jobId] = round
     self.reportSigners[jobId] = keccak256(abi_encode(signers))
     self.reportDigest[jobId] = digest
     self.reportBlock[jobId] = block.number
     log ReportAccepted(jobId=jobId, round=round, verdict=verdict, resultRoot=resultRoot, workUnits=workUnits, signers=signers, signedStake=signed)
-    extcall IEscrow(ESCROW).settle(jobId, verdict, workUnits)
+    if jury > 0:
+        self.appealDecided[jobId] = True
+        log AppealDecided(jobId=jobId, verdict=verdict, overturned=j.state == 4 and verdict != j.verdict, jurors=signers, signedStake=signed)
+    if jury > 0 and j.state == 4:
+        extcall IEscrow(ESCROW).decideAppeal(jobId, verdict, workUnits)
+    else:
+        extcall IEscrow(ESCROW).settle(jobId, verdict, workUnits)
     if verdict == VERDICT_VALID:
         # The compute pool is shared by the fees paid, not by raw work units:
         # 1-wei jobs farm nothing.
@@ -281,7 +335,7 @@ def submitUptimeReport(
     signers: DynArray[address, MAX_SIGNERS] = []
     stakes: DynArray[uint256, MAX_SIGNERS] = []
     signed: uint256 = 0
-    signers, stakes, signed = self._verify(digests, signatures, asOf)
+    signers, stakes, signed = self._verify(digests, signatures, asOf, 0, 0)
     median: uint256 = self._weighted_median(uptimes, stakes, signed)
     self.lastUptimeRound[operator][epoch] = round
     log UptimeReportAccepted(operator=operator, epoch=epoch, round=round, uptimeBps=median, signers=signers, signedStake=signed)
@@ -457,6 +511,7 @@ def submitLateSignatures(jobId: uint256, signers: DynArray[address, MAX_SIGNERS]
     """
     assert keccak256(abi_encode(signers)) == self.reportSigners[jobId] and len(signers) > 0, \
         "Oracle: signers differ from the job's report"
+    assert self.appealDeadline[jobId] == 0, "Oracle: the job was appealed; its verdict takes no late signatures"
     assert block.number <= self.reportBlock[jobId] + staticcall IParams(PARAMS).get("challengeWindowBlocks"), \
         "Oracle: the window for late signatures has closed"
     since: uint256 = self._since(jobId)
@@ -475,3 +530,52 @@ def submitLateSignatures(jobId: uint256, signers: DynArray[address, MAX_SIGNERS]
     self.reportSigners[jobId] = keccak256(abi_encode(all))
     log LateSignersRewarded(jobId=jobId, signers=added)
     extcall IStaking(STAKING).rewardCheckers(added)
+
+
+@external
+@payable
+@nonreentrant
+def appeal(jobId: uint256, signers: DynArray[address, MAX_SIGNERS]):
+    """
+    @notice Escalates a job to a second round, once per job. The operator may
+            appeal an INVALID or UNAVAILABLE verdict within its challenge
+            window, with a bond of exactly Params appealBond (returned if
+            the jury finds the result VALID, to the treasury otherwise); the
+            refund and the operator's slash wait for the appeal. The
+            customer or operator may appeal a committed job that got no
+            report 2 epochs after its deadline (no bond). The jury is every
+            checker with stake at the commitment that did not sign the
+            appealed verdict; until appealBlocks have passed, a report
+            signed by more than half of its stake (submitReport) decides.
+            A VALID verdict is disputed with a fraud proof, not an appeal.
+    @param signers The appealed verdict's signers (its ReportAccepted log,
+           then any LateSignersRewarded logs, in order); empty without a report.
+    """
+    assert self.appealDeadline[jobId] == 0, "Oracle: this job was appealed already (one appeal per job)"
+    jb: Job = staticcall IEscrow(ESCROW).job(jobId)
+    since: uint256 = self._since(jobId)
+    if jb.state == 4:
+        assert jb.verdict != VERDICT_VALID, "Oracle: a VALID verdict is disputed with a fraud proof (proveFraud), not an appeal"
+        assert msg.sender == jb.operator, "Oracle: only the job's operator may appeal its verdict"
+        assert staticcall IEscrow(ESCROW).heldPrice(jobId) > 0 and block.number <= self.reportBlock[jobId] + staticcall IParams(PARAMS).get("challengeWindowBlocks"), \
+            "Oracle: the verdict's challenge window has closed"
+        assert keccak256(abi_encode(signers)) == self.reportSigners[jobId], "Oracle: signers differ from the job's report"
+        bond: uint256 = staticcall IParams(PARAMS).get("appealBond")
+        assert msg.value == bond, concat("Oracle: an appeal takes a bond of exactly ", uint2str(bond), " wei (Params appealBond)")
+    else:
+        assert jb.state == 3, "Oracle: only an INVALID or UNAVAILABLE verdict, or a committed job without a report, can be appealed"
+        assert msg.sender == jb.customer or msg.sender == jb.operator, "Oracle: only the job's customer or operator may appeal it"
+        wait: uint256 = jb.deadline + 2 * staticcall IParams(PARAMS).get("epochLength")
+        assert block.number > wait, concat("Oracle: a committed job awaits its report until block ", uint2str(wait))
+        assert len(signers) == 0 and msg.value == 0, "Oracle: a job without a report has no signers and takes no bond"
+    jury: uint256 = staticcall IStaking(STAKING).totalCheckerStakeAt(since - 1)
+    for s: address in signers:
+        self.appealExcluded[jobId][s] = True
+        jury -= staticcall IStaking(STAKING).checkerStakeAt(s, since - 1)
+    assert jury > 0, "Oracle: every checker staked at the commitment signed the verdict; no stake is left to hear an appeal"
+    deadline: uint256 = block.number + staticcall IParams(PARAMS).get("appealBlocks")
+    self.appealDeadline[jobId] = deadline
+    self.juryStake[jobId] = jury
+    if jb.state == 4:
+        extcall IEscrow(ESCROW).holdForAppeal(jobId, deadline, value=msg.value)
+    log AppealOpened(jobId=jobId, appellant=msg.sender, verdict=jb.verdict, deadline=deadline, juryStake=jury, bond=msg.value)

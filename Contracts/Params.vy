@@ -96,6 +96,11 @@ def __init__(overrides: DynArray[Override, MAX_PARAMS]):
     # result proven wrong; and the prover's share of everything slashed.
     self._define("checkerFraudSlashBps", 10_000, 1_000, BPS)
     self._define("proverRewardBps", 1_000, 0, 5_000)
+    # Appeals (Oracle.appeal): the operator's bond against an INVALID or
+    # UNAVAILABLE verdict (forfeit if the jury does not find it VALID), and
+    # how long the jury has to report.
+    self._define("appealBond", 10 * ATH, 0, 1_000_000 * ATH)
+    self._define("appealBlocks", DAY // 4, 1, 30 * DAY)
     # The value of jobs awaiting a report or inside their challenge window
     # may not exceed this share of the eligible checker stake (cost of
     # corrupting a quorum above what it could steal; checked below).

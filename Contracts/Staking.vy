@@ -18,7 +18,7 @@
      Slashing takes from the bonded stake of the slashed role, then from that
      role's unbonding entries created at or after the infraction block, and
      sends what it took to Governance (the treasury). A validator's slash
-     also cuts its delegations by the same fraction (slashDelegations):
+     also cuts its delegations by the same fraction (slash, role 4):
      delegators hold shares of the validator's delegated pool, so each loses
      its pro-rata part at once, and their unbonding entries created at or
      after the infraction lose it when they are withdrawn.

@@ -40,6 +40,7 @@ PARAM_OVERRIDES = [
     ("govVotingBlocks", 30),
     ("govTimelockBlocks", 10),
     ("challengeWindowBlocks", 20),
+    ("appealBlocks", 10),
 ]
 
 # Chain settings of the devnet.

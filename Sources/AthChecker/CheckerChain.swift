@@ -7,19 +7,38 @@ import AthClient
 public enum CheckerABI {
     public static let isActiveOperator = ABIFunction("isActiveOperator", [.address], returns: [.bool])
     public static let isActiveChecker = ABIFunction("isActiveChecker", [.address], returns: [.bool])
+    public static let commitBlock = ABIFunction("commitBlock", [.uint256], returns: [.uint256])
     public static let operatorRegistered = ABIEvent("OperatorRegistered", [
         ("operator", .address), ("gpuModel", .string), ("gpuCount", .uint256), ("gpuMemoryGiB", .uint256),
         ("endpoint", .string), ("stake", .uint256),
     ], indexed: ["operator"])
 }
 
-/// A `ResultCommitted` log: a result awaiting the checkers.
+/// A `ResultCommitted` log: a result awaiting the checkers; or an
+/// `AppealOpened` log: a job awaiting its jury (`appeal`), whose operator,
+/// root and commitment block the check reads from the chain.
 struct CommittedResult: Sendable, Equatable {
     var jobID: UInt256
     var `operator`: Address
     var root: Hash32
-    /// The block that holds the commitment; the next block's hash seeds Freivalds.
+    /// The block that holds the commitment; the next block's hash seeds
+    /// Freivalds. For an appeal, the block that opened it.
     var block: UInt64
+    var appeal = false
+
+    /// What the queue checks once: a job's first round, and its appeal.
+    struct Key: Hashable { var jobID: UInt256; var appeal: Bool }
+    var key: Key { Key(jobID: jobID, appeal: appeal) }
+}
+
+/// Where a job's appeal stands, as the checker reads it.
+struct AppealState {
+    /// Open: the jury may still report.
+    var open: Bool
+    /// This checker signed the appealed verdict.
+    var excluded: Bool
+    /// The last report round; the jury signs the next.
+    var lastRound: UInt256
 }
 
 /// What a job's published spec turned out to be.
@@ -44,6 +63,31 @@ struct CheckerChain: Sendable {
                 return CommittedResult(jobID: fields[0].1.uintValue, operator: fields[1].1.addressValue, root: root,
                                        block: log.blockNumber)
             }
+    }
+
+    /// The `AppealOpened` logs of blocks `from...to`, in chain order.
+    func appealsOpened(from: UInt64, to: UInt64) throws(ChainClientError) -> [CommittedResult] {
+        let event = OracleABI.appealOpened
+        return try client.logs(address: ProtocolContract.oracle.address, topics: [event.topic0], from: from, to: to)
+            .compactMap { log in
+                guard let fields = try? event.decode(topics: log.topics, data: log.data), fields.count == 6 else { return nil }
+                return CommittedResult(jobID: fields[0].1.uintValue, operator: .zero, root: .zero, block: log.blockNumber, appeal: true)
+            }
+    }
+
+    /// Job `id`'s appeal as of the head, for `checker`.
+    func appeal(_ id: UInt256, checker: Address, head: UInt64) throws(ChainClientError) -> AppealState {
+        let deadline = try client.view(.oracle, OracleABI.appealDeadline, [.uint(id)]).first?.uintValue ?? .zero
+        let decided = try client.view(.oracle, OracleABI.appealDecided, [.uint(id)]).first?.boolValue ?? true
+        let excluded = try client.view(.oracle, OracleABI.appealExcluded, [.uint(id), .address(checker)]).first?.boolValue ?? true
+        let last = try client.view(.oracle, OracleABI.lastRound, [.uint(id)]).first?.uintValue ?? .zero
+        return AppealState(open: !deadline.isZero && !decided && UInt256(head) < deadline, excluded: excluded, lastRound: last)
+    }
+
+    /// The block of job `id`'s commitment (0: none).
+    func commitBlock(_ id: UInt256) throws(ChainClientError) -> UInt64 {
+        let block = try client.view(.escrow, CheckerABI.commitBlock, [.uint(id)]).first?.uintValue ?? .zero
+        return block.uint64IfFits ?? 0
     }
 
     /// The operators that registered in blocks `from...to`.

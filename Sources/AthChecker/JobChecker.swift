@@ -51,7 +51,8 @@ final class JobChecker: @unchecked Sendable {
             let from = nextBlock ?? (head > config.lookbackBlocks ? head - config.lookbackBlocks : 0)
             guard from <= head else { return }
             let to = from + min(window - 1, head - from)
-            let results = try chain.committedResults(from: from, to: to)
+            let results = try (chain.committedResults(from: from, to: to) + chain.appealsOpened(from: from, to: to))
+                .sorted { $0.block < $1.block }
             scanFailures.recovered(logger, "reading committed results")
             window = min(window * 2, Self.maxLogWindow)
             nextBlock = to + 1
@@ -63,6 +64,8 @@ final class JobChecker: @unchecked Sendable {
                     nextBlock = r.block
                     logger.warning("job queue full; later committed results wait", metadata: ["job": "\(r.jobID)"])
                     return
+                case .queued where r.appeal:
+                    logger.info("appeal opened", metadata: ["job": "\(r.jobID)", "block": "\(r.block)"])
                 case .queued:
                     logger.info("result committed", metadata: ["job": "\(r.jobID)", "operator": "\(r.operator)",
                                                                "block": "\(r.block)", "root": "\(r.root)"])
@@ -104,13 +107,33 @@ final class JobChecker: @unchecked Sendable {
     /// Checks one job and submits the attestation. False when the seed block
     /// does not exist yet (or the service stopped mid-fetch): try again later.
     private func check(_ r: CommittedResult) throws(ChainClientError) -> Bool {
-        var meta: Logger.Metadata = ["job": "\(r.jobID)", "operator": "\(r.operator)"]
-        guard r.block < UInt64.max, let blockHash = try chain.client.blockHash(r.block + 1) else { return false }
+        var meta: Logger.Metadata = ["job": "\(r.jobID)"]
+        var round = config.round
+        var seedBlock = r.block
+        if r.appeal {
+            // A juror re-checks the job as a first-round checker would,
+            // unless it signed the verdict under appeal.
+            meta["appeal"] = "yes"
+            let appeal = try chain.appeal(r.jobID, checker: service.address, head: try chain.client.blockNumber())
+            guard appeal.open, !appeal.excluded else {
+                logger.info(appeal.excluded ? "appeal skipped: this checker signed the verdict under appeal"
+                                            : "appeal skipped: it is no longer open", metadata: meta)
+                return true
+            }
+            round = max(round, appeal.lastRound &+ UInt256(1))
+            seedBlock = try chain.commitBlock(r.jobID)
+            guard seedBlock > 0 else {
+                logger.info("appeal skipped: the job has no committed result", metadata: meta)
+                return true
+            }
+        }
+        guard seedBlock < UInt64.max, let blockHash = try chain.client.blockHash(seedBlock + 1) else { return false }
         guard let job = try chain.job(r.jobID) else {
             logger.warning("job skipped: Escrow.job returned malformed data", metadata: meta)
             return true
         }
-        guard job.state == .committed else {
+        meta["operator"] = "\(job.operator)"
+        guard job.state == .committed || (r.appeal && job.state == .settled) else {
             logger.info("job skipped: it no longer awaits a verdict", metadata: meta.merging(["state": "\(job.state)"]) { $1 })
             return true
         }
@@ -151,7 +174,7 @@ final class JobChecker: @unchecked Sendable {
         logger.info("job checked: \(judgement.reason)", metadata: meta)
 
         let attestation = JobAttestation(jobID: r.jobID, resultRoot: job.resultRoot, verdict: judgement.verdict,
-                                         workUnits: judgement.workUnits, round: config.round)
+                                         workUnits: judgement.workUnits, round: round)
         let params = AttestationRPC.params(attestation, signature: attestation.sign(domain, key: config.key))
         let outcome = AttestationRPC.submit(chain.client.rpc, method: AttestationRPC.submitAttestation, params: params,
                                             pause: service.signal.sleep)

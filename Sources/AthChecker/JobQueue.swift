@@ -1,7 +1,8 @@
 import AthPrimitives
 
 /// Committed results waiting for their check, in chain order, and the job
-/// ids seen lately, so a job is checked once however often its log is read.
+/// ids seen lately, so a job is checked once (and once more on appeal)
+/// however often its log is read.
 /// Bounded: a full queue refuses more, and the reader reads those logs again
 /// later.
 struct JobQueue {
@@ -12,17 +13,17 @@ struct JobQueue {
     enum Offer { case queued, duplicate, full }
 
     private(set) var pending: [CommittedResult] = []
-    private var seen: Set<UInt256> = []
-    private var seenOrder: [UInt256] = []
+    private var seen: Set<CommittedResult.Key> = []
+    private var seenOrder: [CommittedResult.Key] = []
 
     var first: CommittedResult? { pending.first }
 
     mutating func offer(_ result: CommittedResult) -> Offer {
-        guard !seen.contains(result.jobID) else { return .duplicate }
+        guard !seen.contains(result.key) else { return .duplicate }
         guard pending.count < Self.capacity else { return .full }
         pending.append(result)
-        seen.insert(result.jobID)
-        seenOrder.append(result.jobID)
+        seen.insert(result.key)
+        seenOrder.append(result.key)
         if seenOrder.count > Self.rememberedIDs { seen.remove(seenOrder.removeFirst()) }
         return .queued
     }

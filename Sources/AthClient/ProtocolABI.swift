@@ -110,6 +110,15 @@ public enum OracleABI {
     public static let lastUptimeRound = ABIFunction("lastUptimeRound", [.address, .uint256], returns: [.uint256])
     public static let attestationDigest = ABIFunction("attestationDigest", [.uint256, .bytes32, .uint8, .uint256, .uint256],
                                                       returns: [.bytes32])
+    /// appeal(jobId, signers): payable (Params appealBond against a verdict)
+    public static let appeal = ABIFunction("appeal", [.uint256, .array(.address)])
+    public static let appealDeadline = ABIFunction("appealDeadline", [.uint256], returns: [.uint256])
+    public static let appealDecided = ABIFunction("appealDecided", [.uint256], returns: [.bool])
+    public static let juryStake = ABIFunction("juryStake", [.uint256], returns: [.uint256])
+    public static let appealExcluded = ABIFunction("appealExcluded", [.uint256, .address], returns: [.bool])
+    public static let appealOpened = ABIEvent("AppealOpened", [("jobId", .uint256), ("appellant", .address), ("verdict", .uint8),
+                                                               ("deadline", .uint256), ("juryStake", .uint256), ("bond", .uint256)],
+                                              indexed: ["jobId", "appellant"])
 }
 
 /// The job-lifecycle events workers and checkers follow.

@@ -94,7 +94,27 @@ final class ChainOracleView: OracleChainView {
 
     func job(_ id: UInt256) -> OracleJobView? {
         guard let job = escrowJob(id), job.state != .unknown else { return nil }
-        return OracleJobView(state: job.state.rawValue, resultRoot: job.resultRoot)
+        return OracleJobView(state: job.state.rawValue, resultRoot: job.resultRoot, appealJury: appealJury(id))
+    }
+
+    /// The jury stake while job `id`'s appeal is open: the Oracle takes the
+    /// jury's report in the next block only up to its deadline.
+    private var juries: [UInt256: UInt256?] = [:]
+    private func appealJury(_ id: UInt256) -> UInt256? {
+        if let known = juries[id] { return known }
+        var jury: UInt256?
+        let deadline = uint(.oracle, OracleABI.appealDeadline, [.uint(id)])
+        if !deadline.isZero, UInt256(chain.head.number) < deadline,
+           view(.oracle, OracleABI.appealDecided, [.uint(id)])?.first?.boolValue == false {
+            let stake = uint(.oracle, OracleABI.juryStake, [.uint(id)])
+            jury = stake.isZero ? nil : stake
+        }
+        juries[id] = jury
+        return jury
+    }
+
+    func appealExcludes(_ id: UInt256, _ checker: Address) -> Bool {
+        view(.oracle, OracleABI.appealExcluded, [.uint(id), .address(checker)])?.first?.boolValue ?? false
     }
 
     func escrowJob(_ id: UInt256) -> EscrowJob? {

@@ -49,9 +49,20 @@ public struct OracleJobView: Sendable, Equatable {
     /// Escrow's job states: 1 open, 2 accepted, 3 committed, 4 settled, 5 reclaimed.
     public var state: UInt8
     public var resultRoot: Hash32
-    public init(state: UInt8, resultRoot: Hash32) { self.state = state; self.resultRoot = resultRoot }
+    /// The jury stake while the job's appeal is open (Oracle.appeal), else
+    /// nil: a settled job under appeal awaits the jury's report.
+    public var appealJury: UInt256?
+    public init(state: UInt8, resultRoot: Hash32, appealJury: UInt256? = nil) {
+        self.state = state; self.resultRoot = resultRoot; self.appealJury = appealJury
+    }
 
-    public static let accepted: UInt8 = 2, committed: UInt8 = 3
+    public static let accepted: UInt8 = 2, committed: UInt8 = 3, settled: UInt8 = 4
+
+    /// Whether a report on the job is awaited: accepted or committed, or
+    /// settled with its appeal open.
+    var awaitsReport: Bool {
+        state == Self.accepted || state == Self.committed || (state == Self.settled && appealJury != nil)
+    }
 }
 
 /// The chain state the pool checks attestations against (the node reads it
@@ -77,18 +88,24 @@ public protocol OracleChainView {
     /// Whether Staking lists `operator` as an active operator (uptime is
     /// only attested for those).
     func isActiveOperator(_ operator: Address) -> Bool
+    /// Whether `checker` signed the verdict job `id`'s open appeal is
+    /// against (Oracle.appealExcluded): it may not sit on the jury.
+    func appealExcludes(_ id: UInt256, _ checker: Address) -> Bool
 }
 
 extension OracleChainView {
     public func checkerStake(_ checker: Address, for subject: OracleSubject) -> UInt256? { activeCheckerStake(checker) }
     public func totalCheckerStake(for subject: OracleSubject) -> UInt256 { totalCheckerStake }
     public func isActiveOperator(_ operator: Address) -> Bool { true }
+    public func appealExcludes(_ id: UInt256, _ checker: Address) -> Bool { false }
 }
 
 /// Why an attestation was refused. Each reads as one sentence for the submitter.
 public enum AttestationError: Error, Equatable, Sendable, CustomStringConvertible {
     case malformedSignature
     case notActiveChecker(Address)
+    /// The checker signed the verdict under appeal.
+    case excludedFromJury(UInt256, Address)
     case unknownJob(UInt256)
     case jobNotAwaitingReport(UInt256, state: UInt8)
     case rootMismatch(job: UInt256, committed: Hash32, attested: Hash32)
@@ -116,6 +133,7 @@ public enum AttestationError: Error, Equatable, Sendable, CustomStringConvertibl
         case .malformedSignature:
             return "the signature is not a 65-byte r‖s‖v with v 27 or 28 and low s, or it does not recover a signer"
         case .notActiveChecker(let a): return "\(a) is not an active checker in Staking"
+        case .excludedFromJury(let id, let a): return "\(a) signed the verdict of job \(id) under appeal and cannot sit on its jury"
         case .unknownJob(let id): return "Escrow has no job \(id)"
         case .jobNotAwaitingReport(let id, let s):
             return "job \(id) is \(s < Self.stateNames.count ? Self.stateNames[Int(s)] : "in state \(s)"), not awaiting a report"
@@ -241,6 +259,10 @@ public final class AttestationPool: Sendable {
         try check(statement, view: view)
         guard view.activeCheckerStake(signer) != nil else { throw .notActiveChecker(signer) }
         let subject = statement.subject
+        let jury = Self.jury(subject, view)
+        if jury != nil, case .job(let a) = statement, view.appealExcludes(a.jobID, signer) {
+            throw .excludedFromJury(a.jobID, signer)
+        }
         let weighed = view.checkerStake(signer, for: subject) ?? .zero
         let total = view.totalCheckerStake(for: subject)
         let pooled = PooledAttestation(statement: statement, signer: signer, signature: signature, stake: weighed)
@@ -263,7 +285,7 @@ public final class AttestationPool: Sendable {
             entry.attestations.append(pooled)
             map[subject] = entry
             let agreeing = entry.attestations.filter { $0.statement.agreementKey == statement.agreementKey }
-            let quorum = Self.reachesQuorum(agreeing.reduce(UInt256.zero) { $0 &+ $1.stake }, total: total, view)
+            let quorum = Self.reachesQuorum(agreeing.reduce(UInt256.zero) { $0 &+ $1.stake }, total: total, jury: jury, view)
             return .success(PoolAdmission(signer: signer, attestations: entry.attestations.count, quorum: quorum))
         }
         return try result.get()
@@ -275,12 +297,13 @@ public final class AttestationPool: Sendable {
         switch statement {
         case .job(let a):
             guard let job = view.job(a.jobID) else { throw .unknownJob(a.jobID) }
+            let appealed = job.state == OracleJobView.settled && job.appealJury != nil
             if a.verdict == .unavailable {
-                guard job.state == OracleJobView.accepted || job.state == OracleJobView.committed else {
+                guard job.state == OracleJobView.accepted || job.state == OracleJobView.committed || appealed else {
                     throw .jobNotAwaitingReport(a.jobID, state: job.state)
                 }
             } else {
-                guard job.state == OracleJobView.committed else { throw .jobNotAwaitingReport(a.jobID, state: job.state) }
+                guard job.state == OracleJobView.committed || appealed else { throw .jobNotAwaitingReport(a.jobID, state: job.state) }
                 guard job.resultRoot == a.resultRoot else {
                     throw .rootMismatch(job: a.jobID, committed: job.resultRoot, attested: a.resultRoot)
                 }
@@ -314,8 +337,19 @@ public final class AttestationPool: Sendable {
         return values.max() ?? 0
     }
 
-    /// The contract's rule: signed · 10000 ≥ quorumBps · total, with some stake at all.
-    static func reachesQuorum(_ signed: UInt256, total: UInt256, _ view: some OracleChainView) -> Bool {
+    /// The jury stake of a job subject whose appeal is open, else nil.
+    static func jury(_ subject: OracleSubject, _ view: some OracleChainView) -> UInt256? {
+        guard case .job(let id) = subject else { return nil }
+        return view.job(id)?.appealJury
+    }
+
+    /// The contract's rule: signed · 10000 ≥ quorumBps · total, with some
+    /// stake at all; for an appeal's jury, signed · 2 > the jury stake.
+    static func reachesQuorum(_ signed: UInt256, total: UInt256, jury: UInt256? = nil, _ view: some OracleChainView) -> Bool {
+        if let jury {
+            let (twice, overflow) = signed.multipliedReportingOverflow(by: UInt256(2))
+            return !jury.isZero && (overflow || twice > jury)
+        }
         guard !total.isZero else { return false }
         let (lhs, o1) = signed.multipliedReportingOverflow(by: UInt256(10_000))
         let (rhs, o2) = view.quorumBps.multipliedReportingOverflow(by: total)
@@ -343,16 +377,18 @@ public final class AttestationPool: Sendable {
             for a in entry.attestations where a.statement.round > last { groups[a.statement.agreementKey, default: []].append(a) }
             var best: OracleReport?
             let total = groups.isEmpty ? UInt256.zero : view.totalCheckerStake(for: subject)
+            let jury = groups.isEmpty ? nil : Self.jury(subject, view)
             for (statement, list) in groups {
                 var members: [(PooledAttestation, UInt256)] = []
                 for a in list {
+                    if jury != nil, case .job(let id) = subject, view.appealExcludes(id, a.signer) { continue }
                     guard let stake = view.checkerStake(a.signer, for: subject), !stake.isZero else { continue }
                     members.append((a, stake))
                 }
                 members.sort { $0.1 > $1.1 }
                 let chosen = members.prefix(Self.maxSigners).sorted { $0.0.signer.bytes.lexicographicallyPrecedes($1.0.signer.bytes) }
                 let signed = chosen.reduce(UInt256.zero) { $0 &+ $1.1 }
-                guard Self.reachesQuorum(signed, total: total, view) else { continue }
+                guard Self.reachesQuorum(signed, total: total, jury: jury, view) else { continue }
                 var report = OracleReport(statement: statement, signers: chosen.map(\.0.signer),
                                           signatures: chosen.map(\.0.signature), signedStake: signed)
                 if case .uptime(var u) = statement {
@@ -378,8 +414,7 @@ public final class AttestationPool: Sendable {
         let subjects = entries.withLock { Array($0.keys) }
         var done: [OracleSubject] = []
         for subject in subjects {
-            if case .job(let id) = subject, let job = view.job(id),
-               job.state != OracleJobView.accepted && job.state != OracleJobView.committed {
+            if case .job(let id) = subject, let job = view.job(id), !job.awaitsReport {
                 done.append(subject)
                 continue
             }

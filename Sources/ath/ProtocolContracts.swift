@@ -45,7 +45,23 @@ enum ProtocolEvents {
         ProtocolEventSpec(contract: contract, event: ABIEvent(name, params, indexed: indexed), summary: summary)
     }
 
-    static let all: [ProtocolEventSpec] = staking + slashing + escrow + governance + params
+    static let all: [ProtocolEventSpec] = staking + slashing + escrow + oracle + governance + params
+
+    static let oracle: [ProtocolEventSpec] = [
+        ev(.oracle, "AppealOpened", [("jobId", .uint256), ("appellant", .address), ("verdict", .uint8), ("deadline", .uint256),
+                                     ("juryStake", .uint256), ("bond", .uint256)], indexed: ["jobId", "appellant"]) {
+            let verdict = EscrowCommand.name($0.uint("verdict"), EscrowCommand.verdicts)
+            return "job \($0.uint("jobId")) appealed by \($0.address("appellant")) against verdict \(verdict) (bond \($0.ath("bond"))): "
+                + "checkers holding \($0.ath("juryStake")) who did not sign it may report until block \($0.uint("deadline"))"
+        },
+        ev(.oracle, "AppealDecided", [("jobId", .uint256), ("verdict", .uint8), ("overturned", .bool),
+                                      ("jurors", .array(.address)), ("signedStake", .uint256)], indexed: ["jobId"]) {
+            let verdict = EscrowCommand.name($0.uint("verdict"), EscrowCommand.verdicts)
+            let jurors = $0["jurors"].items.count
+            return "job \($0.uint("jobId")) appeal decided by \(jurors) juror\(jurors == 1 ? "" : "s") (\($0.ath("signedStake"))): \(verdict)"
+                + ($0["overturned"].boolValue == true ? ", the appealed verdict is overturned" : "")
+        },
+    ]
 
     static let staking: [ProtocolEventSpec] = [
         ev(.staking, "ValidatorRegistered", [("validator", .address), ("consensusKey", .bytes32), ("commissionBps", .uint256),
@@ -167,6 +183,10 @@ enum ProtocolEvents {
         ev(.escrow, "PayoutReleased", [("jobId", .uint256), ("operator", .address), ("payout", .uint256), ("fee", .uint256)],
            indexed: ["jobId", "operator"]) {
             "job \($0.uint("jobId")): \($0.ath("payout")) released to operator \($0.address("operator")) after the challenge window (fee \($0.ath("fee")))"
+        },
+        ev(.escrow, "RefundReleased", [("jobId", .uint256), ("customer", .address), ("operator", .address), ("refund", .uint256),
+                                       ("operatorSlashed", .uint256)], indexed: ["jobId", "customer", "operator"]) {
+            "job \($0.uint("jobId")): \($0.ath("refund")) refunded to \($0.address("customer")) after the challenge window, operator \($0.address("operator")) slashed \($0.ath("operatorSlashed"))"
         },
         ev(.escrow, "FraudRefunded", [("jobId", .uint256), ("customer", .address), ("operator", .address), ("refund", .uint256),
                                       ("operatorSlashed", .uint256)], indexed: ["jobId", "customer", "operator"]) {

@@ -29,6 +29,9 @@ struct FakeChain: OracleChainView {
     func totalCheckerStake(for subject: OracleSubject) -> UInt256 {
         stakesBefore.map { $0.values.reduce(.zero) { $0 &+ $1 } } ?? totalCheckerStake
     }
+    /// Signers of appealed verdicts, by job.
+    var excluded: [UInt256: Set<Address>] = [:]
+    func appealExcludes(_ id: UInt256, _ checker: Address) -> Bool { excluded[id]?.contains(checker) ?? false }
 }
 
 private let domain = OracleDomain(chainID: 7331, oracle: Address(low: 0x1004))
@@ -294,5 +297,35 @@ private func statement(_ a: JobAttestation) -> OracleStatement { .job(a) }
         view.jobs[UInt256(10)] = OracleJobView(state: 4, resultRoot: root)
         #expect(pool.prune(view: view) == 1)
         try pool.add(.job(third), signature: third.sign(domain, key: checkers[0]), view: view)
+    }
+
+    /// Job 2 was settled INVALID by checkers 0 and 1 and its operator
+    /// appealed: the jury is checker 2 alone (stake 100). The first round's
+    /// signers are refused, and the jury's lone VALID is a report.
+    @Test func anAppealIsHeardByTheStakeThatDidNotSign() throws {
+        let pool = AttestationPool(domain: domain)
+        var view = chain()
+        let settled = attestation(job: 2, round: 2)
+        #expect(throws: AttestationError.jobNotAwaitingReport(UInt256(2), state: 4)) {
+            try pool.add(.job(settled), signature: settled.sign(domain, key: checkers[2]), view: view)
+        }
+        view.rounds[.job(UInt256(2))] = UInt256(1)
+        view.jobs[UInt256(2)] = OracleJobView(state: 4, resultRoot: root, appealJury: UInt256(100))
+        view.excluded[UInt256(2)] = [checkers[0].address, checkers[1].address]
+        #expect(throws: AttestationError.excludedFromJury(UInt256(2), checkers[0].address)) {
+            try pool.add(.job(settled), signature: settled.sign(domain, key: checkers[0]), view: view)
+        }
+        #expect(pool.readyReports(view: view).isEmpty)
+        let juror = try pool.add(.job(settled), signature: settled.sign(domain, key: checkers[2]), view: view)
+        #expect(juror.quorum)
+        let report = try #require(pool.readyReports(view: view).first)
+        #expect(report.signers == [checkers[2].address] && report.signedStake == UInt256(100))
+        // Half the jury is not a majority.
+        view.jobs[UInt256(2)] = OracleJobView(state: 4, resultRoot: root, appealJury: UInt256(200))
+        #expect(pool.readyReports(view: view).isEmpty)
+        // Kept while the appeal is open, dropped once it is decided.
+        #expect(pool.prune(view: view) == 0)
+        view.jobs[UInt256(2)] = OracleJobView(state: 4, resultRoot: root)
+        #expect(pool.prune(view: view) == 1)
     }
 }

@@ -166,8 +166,10 @@ def create_job(w3, customer, price, operator=None, deadline_in=30, spec=b"spec")
 
 
 def wait_released(w3, job_id, timeout=30):
-    """Waits until the node has released a valid job's held price (the block
-    after its challenge window)."""
+    """Waits until the node has released a job's held price (the block after
+    its challenge window, or after its appeal): a valid job's payout, or
+    another verdict's refund and slash. The release is the node's system
+    call, so it shows in balances and stakes, not in logs."""
     escrow = contract(w3, "Escrow")
     wait_for_block(w3, escrow.functions.releaseBlock(job_id).call() + 1, timeout)
     deadline = time.time() + timeout

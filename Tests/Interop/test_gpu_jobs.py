@@ -14,7 +14,7 @@ from eth_abi import encode
 from web3 import Web3
 
 from athnode import DevNode, NodeProcess, dev_keys
-from protocol import ADDRESS, ATH, contract, events, transact
+from protocol import ADDRESS, ATH, contract, events, transact, wait_released
 
 KIND = Web3.keccak(b"ath/gemm-i8/v1")
 VALID, INVALID, UNAVAILABLE = 1, 2, 3
@@ -203,6 +203,9 @@ def test_a_cheating_worker_is_caught_refunded_and_slashed_and_a_dissenter_loses_
         job_id, r_create = create_gemm_job(w3, customer, operator.address, n=256, price=3 * ATH)
         j = wait_settled(w3, job_id)
         assert j[7] == INVALID and j[8] == 0
+        # Held for the challenge window (an appeal could still overturn it).
+        assert operator_stake(w3, operator.address) == stake_before
+        wait_released(w3, job_id)
         # The customer got the whole price back: only the gas of createJob is gone.
         gas_paid = r_create.gasUsed * r_create.effectiveGasPrice
         assert w3.eth.get_balance(customer.address) == balance_before - gas_paid
@@ -226,6 +229,45 @@ def test_a_cheating_worker_is_caught_refunded_and_slashed_and_a_dissenter_loses_
             c.stop()
 
 
+def test_a_wrong_verdict_is_overturned_by_the_checkers_that_did_not_sign_it(ath_bin, bins, chain, w3, keys, logs):
+    """Two of three checkers (a quorum) call an honest result invalid. The
+    operator appeals with `ath escrow appeal`; the third checker, which did
+    not sign, sees the appeal, checks the job again and signs VALID for the
+    next round; the node sends the jury's report, the verdict is overturned
+    and the operator is paid, its bond returned and its stake whole."""
+    checkers = [start_checker(bins, chain, logs, 2, fault="dissent"), start_checker(bins, chain, logs, 3, fault="dissent"),
+                start_checker(bins, chain, logs, 4)]
+    operator, worker = start_worker(bins, chain, w3, keys, logs, "appellant", funder=8)
+    try:
+        stake_before = operator_stake(w3, operator.address)
+        price = 2 * ATH
+        job_id, _ = create_gemm_job(w3, keys[6], operator.address, price=price)
+        j = wait_settled(w3, job_id)
+        assert j[7] == INVALID
+        key_file = logs / "appellant.key"
+        out = subprocess.run([ath_bin, "escrow", "appeal", str(job_id), "--rpc", chain.url, "--private-key-file", str(key_file),
+                              "--json"], capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert f"job {job_id} appealed by {operator.address}" in out.stdout, out.stdout
+        balance_after_appeal = w3.eth.get_balance(operator.address)
+        oracle = contract(w3, "Oracle")
+        decided = wait_for("the jury's report", lambda: oracle.events.AppealDecided().get_logs(
+            from_block=0, argument_filters={"jobId": job_id}), timeout=60)
+        args = decided[0]["args"]
+        assert args["verdict"] == VALID and args["overturned"] and [a.lower() for a in args["jurors"]] == [keys[4].address.lower()]
+        assert job(w3, job_id)[7] == VALID and job(w3, job_id)[8] == work_units(SIZE)
+        assert "appeal skipped: this checker signed the verdict under appeal" in checkers[0].read_log()
+        wait_released(w3, job_id)
+        fee = price * contract(w3, "Params").functions.get("protocolFeeBps").call() // 10_000
+        bond = contract(w3, "Params").functions.get("appealBond").call()
+        assert w3.eth.get_balance(operator.address) == balance_after_appeal + price - fee + bond
+        assert operator_stake(w3, operator.address) == stake_before
+    finally:
+        worker.stop()
+        for c in checkers:
+            c.stop()
+
+
 def test_a_worker_that_stops_serving_is_judged_unavailable(bins, chain, w3, keys, logs):
     checkers = [start_checker(bins, chain, logs, i) for i in (2, 3, 4)]
     operator, worker = start_worker(bins, chain, w3, keys, logs, "absent", fault="stop-serving")
@@ -236,6 +278,7 @@ def test_a_worker_that_stops_serving_is_judged_unavailable(bins, chain, w3, keys
         job_id, r_create = create_gemm_job(w3, customer, operator.address, n=256, price=ATH)
         j = wait_settled(w3, job_id)
         assert j[7] == UNAVAILABLE
+        wait_released(w3, job_id)
         assert w3.eth.get_balance(customer.address) == balance_before - r_create.gasUsed * r_create.effectiveGasPrice
         assert operator_stake(w3, operator.address) < stake_before
         # Each checker tried for the window the result's size earns: 3 s plus

@@ -240,7 +240,8 @@ def test_job_refusals_and_reclaim(w3, c, accounts):
     wait_for_block(w3, job(c, open_id)["deadline"] + 2)
     assert "Escrow: job deadline has passed" in revert_reason(w3, operator, escrow.functions.acceptJob(open_id))
     assert "Escrow: job deadline has passed" in revert_reason(w3, operator, escrow.functions.commitResult(acc_id, root("late")))
-    assert "Escrow: a committed job awaits its report until 2 epochs after the deadline" in revert_reason(
+    wait_for_block(w3, job(c, com_id)["deadline"] + 1)
+    assert "Escrow: a committed job without a report goes to appeal first" in revert_reason(
         w3, customer, escrow.functions.reclaim(com_id))
 
     slashes = []
@@ -262,8 +263,14 @@ def test_job_refusals_and_reclaim(w3, c, accounts):
     transact(w3, operator, c["Staking"].functions.addStake(2), value=slash["slashed"])
     assert c["Staking"].functions.isActiveOperator(operator.address).call()
 
-    # A committed result no quorum reported on: reclaimable 2 epochs after the deadline.
+    # A committed result no quorum reported on: appealed 2 epochs after the
+    # deadline, reclaimable once the appeal ends without a jury verdict.
     wait_for_block(w3, job(c, com_id)["deadline"] + 2 * EPOCH + 1)
+    r = transact(w3, customer, c["Oracle"].functions.appeal(com_id, []), gas=1_000_000)
+    (opened,) = events(c["Oracle"], r, "AppealOpened")
+    assert "Escrow: a committed job without a report goes to appeal first" in revert_reason(
+        w3, customer, escrow.functions.reclaim(com_id))
+    wait_for_block(w3, opened["deadline"] + 1)
     before = balance(w3, customer)
     r = transact(w3, customer, escrow.functions.reclaim(com_id))
     (ev,) = events(escrow, r, "JobReclaimed")
@@ -364,6 +371,8 @@ def test_oracle_refusals(w3, c, accounts, checkers):
     # Unavailable verdict: the root is not checked (the accepted job committed none).
     before = balance(w3, customer)
     submit_report(w3, transmitter, checkers, accepted_id, root("anything"), UNAVAILABLE, 0)
+    assert balance(w3, customer) == before, "held for the challenge window"
+    wait_released(w3, accepted_id)
     assert balance(w3, customer) - before == ATH
     # (the main operator lost a third of its required stake; top it back up)
     staking = c["Staking"]
@@ -387,14 +396,16 @@ def test_invalid_and_unavailable_verdicts_refund_and_slash(w3, c, accounts, chec
     transact(w3, fraud_op, escrow.functions.commitResult(fraud_id, root("forged")))
     cust0, tre0 = balance(w3, customer), balance(w3, treasury)
     r = submit_report(w3, transmitter, checkers, fraud_id, root("forged"), INVALID, 99)
-    assert balance(w3, customer) - cust0 == 5 * ATH, "the customer gets the whole price back"
     (settled,) = events(escrow, r, "JobSettled")
     assert (settled["verdict"], settled["operatorPayout"], settled["fee"], settled["refund"], settled["workUnits"]) \
         == (INVALID, 0, 0, 5 * ATH, 0)
-    (slashed,) = events(slashing, r, "OperatorSlashed")
-    assert (slashed["operator"], slashed["penaltyBps"], slashed["reason"]) == (fraud_op.address, 10_000, INVALID)
-    assert slashed["requested"] == slashed["slashed"] == required
-    assert balance(w3, treasury) - tre0 == required, "the slashed stake goes to the treasury"
+    # Held for the challenge window (the operator may appeal), then applied.
+    assert events(slashing, r, "OperatorSlashed") == [] and balance(w3, customer) == cust0
+    assert staking.functions.bondedStake(fraud_op.address, 2).call() == required
+    assert escrow.functions.heldPrice(fraud_id).call() == 5 * ATH
+    wait_released(w3, fraud_id)
+    assert balance(w3, customer) - cust0 == 5 * ATH, "the customer gets the whole price back"
+    assert balance(w3, treasury) - tre0 == required, "the slashed stake (100% of the required) goes to the treasury"
     assert staking.functions.bondedStake(fraud_op.address, 2).call() == 0
     assert not staking.functions.isActiveOperator(fraud_op.address).call()
     assert events(staking, r, "WorkUnitsRecorded") == []
@@ -406,11 +417,10 @@ def test_invalid_and_unavailable_verdicts_refund_and_slash(w3, c, accounts, chec
     cust0, tre0 = balance(w3, customer), balance(w3, treasury)
     r = submit_report(w3, transmitter, checkers, down_id, b"\0" * 32, UNAVAILABLE, 0)
     penalty = required * 3333 // BPS
+    assert events(slashing, r, "OperatorSlashed") == []
+    wait_released(w3, down_id)
     assert balance(w3, customer) - cust0 == 2 * ATH
-    (slashed,) = events(slashing, r, "OperatorSlashed")
-    assert (slashed["penaltyBps"], slashed["reason"], slashed["requested"], slashed["slashed"]) \
-        == (3333, UNAVAILABLE, penalty, penalty), "a third of the required stake"
-    assert balance(w3, treasury) - tre0 == penalty
+    assert balance(w3, treasury) - tre0 == penalty, "a third of the required stake"
     assert staking.functions.bondedStake(down_op.address, 2).call() == required - penalty
     assert not staking.functions.isActiveOperator(down_op.address).call(), "below its required stake"
     assert job(c, down_id)["state"] == SETTLED and job(c, down_id)["verdict"] == UNAVAILABLE

@@ -13,7 +13,7 @@ from web3 import Web3
 
 from athnode import DevNode, dev_keys
 from protocol import (ADDRESS, ATH, INVALID, UNAVAILABLE, VALID, attestations, contract, events, revert_reason, send,
-                      submit_report, submit_uptime_report, transact, uptime_report_args, wait_for_block)
+                      submit_report, submit_uptime_report, transact, uptime_report_args, wait_for_block, wait_released)
 
 KIND = Web3.keccak(b"ath/gemm-i8/v1")
 ZERO = "0x" + "00" * 20
@@ -240,7 +240,199 @@ def test_bought_quorum_is_slashed(w3, keys):
         before = w3.eth.get_balance(a.address)
         r = transact(w3, a, staking.functions.withdraw())
         assert w3.eth.get_balance(a.address) == before - r.gasUsed * r.effectiveGasPrice
-    assert "Escrow: no payout held" in revert_reason(w3, cheat, escrow.functions.releasePayout(job_b))
+    assert "Escrow: nothing is held for this job" in revert_reason(w3, cheat, escrow.functions.releasePayout(job_b))
+
+
+def test_bought_invalid_verdict_is_overturned_on_appeal(w3, keys):
+    """Attack 1, the verdicts one entry cannot disprove: a quorum bonded
+    before the commitment (600 of 900 ATH) signs INVALID for an honest
+    operator's result. Nothing is refunded or slashed while the verdict's
+    challenge window is open; the operator appeals with the bond; the jury
+    is the 300 ATH that did not sign, and its majority finds the result
+    VALID: the operator is paid and gets its bond back, and its stake is
+    whole. Every hostile move around the appeal is refused and changes
+    nothing."""
+    staking, escrow, oracle = contract(w3, "Staking"), contract(w3, "Escrow"), contract(w3, "Oracle")
+    params = contract(w3, "Params")
+    honest, operator, customer, bank = keys[2:5], keys[1], keys[6], keys[7]
+    cheats = [fund(w3, bank, 301 * ATH) for _ in range(2)]
+    for a in cheats:
+        register_checker(w3, a, 300 * ATH)
+    price = 5 * ATH
+    job = create_gemm(w3, customer, operator.address, spec(64, 64, 64, secrets.token_bytes(32)), price)
+    root = b"\x22" * 32
+    transact(w3, operator, escrow.functions.acceptJob(job))
+    transact(w3, operator, escrow.functions.commitResult(job, root))
+    op_stake = staking.functions.operators(operator.address).call()[4]
+    customer_before = w3.eth.get_balance(customer.address)
+    r = submit_report(w3, bank, cheats, job, root, INVALID, 0)
+    signers = signers_of(w3, r)
+    # Held, not applied: no refund, no slash yet.
+    assert job_state(w3, job)[7] == INVALID and escrow.functions.heldPrice(job).call() == price
+    assert not events(contract(w3, "Slashing"), r, "OperatorSlashed")
+    assert w3.eth.get_balance(customer.address) == customer_before
+
+    # Without an appeal no later round replaces a held verdict.
+    refused(w3, bank, oracle.functions.submitReport(job, root, UNAVAILABLE, 0, 2, attestations(w3, cheats, job, root, UNAVAILABLE, 0, 2)),
+            "Escrow: job is not awaiting settlement")
+    bond = params.functions.get("appealBond").call()
+    assert bond == 10 * ATH
+    appeal = oracle.functions.appeal(job, signers)
+    refused(w3, customer, appeal, "Oracle: only the job's operator may appeal its verdict", value=bond)
+    refused(w3, operator, appeal, "Oracle: an appeal takes a bond of exactly 10000000000000000000 wei", value=bond - 1)
+    refused(w3, operator, oracle.functions.appeal(job, signers[:1]), "Oracle: signers differ from the job's report", value=bond)
+    assert oracle.functions.appealDeadline(job).call() == 0
+    r = transact(w3, operator, appeal, value=bond, gas=1_000_000)
+    (opened,) = events(oracle, r, "AppealOpened")
+    assert opened["juryStake"] == 300 * ATH and opened["bond"] == bond and opened["verdict"] == INVALID
+    assert opened["deadline"] == r.blockNumber + params.functions.get("appealBlocks").call()
+    assert escrow.functions.appealBond(job).call() == bond
+    refused(w3, operator, appeal, "Oracle: this job was appealed already", value=bond)
+    # The verdict's signers cannot sit on the jury, nor add late signatures.
+    refused(w3, bank, oracle.functions.submitReport(job, root, INVALID, 0, 2, attestations(w3, cheats, job, root, INVALID, 0, 2)),
+            "Oracle: a signer of the appealed verdict cannot sit on its jury")
+    refused(w3, bank, oracle.functions.submitLateSignatures(job, signers, attestations(w3, honest[:1], job, root, INVALID, 0, 1)),
+            "Oracle: the job was appealed")
+    # A third of the jury is no majority; its first round is stale.
+    refused(w3, bank, oracle.functions.submitReport(job, root, VALID, 64, 2, attestations(w3, honest[:1], job, root, VALID, 64, 2)),
+            "Oracle: the appeal jury's majority not reached")
+    refused(w3, bank, oracle.functions.submitReport(job, root, VALID, 64, 1, attestations(w3, honest, job, root, VALID, 64, 1)),
+            "Oracle: report round is not newer than the last")
+    r = submit_report(w3, keys[9], honest[:2], job, root, VALID, 64, round_=2)
+    (decided,) = events(oracle, r, "AppealDecided")
+    assert decided["verdict"] == VALID and decided["overturned"] and len(decided["jurors"]) == 2
+    assert job_state(w3, job)[7] == VALID and oracle.functions.appealDecided(job).call()
+    # The decided appeal takes no further round.
+    refused(w3, bank, oracle.functions.submitReport(job, root, INVALID, 0, 3, attestations(w3, cheats + honest, job, root, INVALID, 0, 3)),
+            "Escrow: job is not awaiting settlement")
+    # The jury's VALID is held for a fresh window, then paid with the bond.
+    assert escrow.functions.releaseBlock(job).call() == r.blockNumber + params.functions.get("challengeWindowBlocks").call()
+    op_balance = w3.eth.get_balance(operator.address)
+    customer_before = w3.eth.get_balance(customer.address)
+    wait_released(w3, job)
+    fee = price * params.functions.get("protocolFeeBps").call() // 10_000
+    assert w3.eth.get_balance(operator.address) == op_balance + price - fee + bond
+    assert w3.eth.get_balance(customer.address) == customer_before
+    assert staking.functions.operators(operator.address).call()[4] == op_stake
+    assert escrow.functions.appealBond(job).call() == 0
+
+
+def test_appeals_without_a_jury_or_a_verdict_keep_the_first_one(w3, keys):
+    """An appeal nobody can hear is refused before the bond is taken; an
+    appeal the jury upholds, or leaves unanswered past its deadline, keeps
+    the verdict: the customer is refunded, the operator slashed, and the
+    bond goes to the treasury."""
+    escrow, oracle, params = contract(w3, "Escrow"), contract(w3, "Oracle"), contract(w3, "Params")
+    honest, operator, customer = keys[2:5], keys[1], keys[6]
+    bond = params.functions.get("appealBond").call()
+    required = contract(w3, "Staking").functions.requiredStake(operator.address).call()
+    penalty = required * params.functions.get("operatorDowntimePenaltyBps").call() // 10_000
+
+    def unavailable_job(signers, operator=operator):
+        job = create_gemm(w3, customer, operator.address, spec(16, 16, 16, secrets.token_bytes(32)), ATH)
+        transact(w3, operator, escrow.functions.acceptJob(job))
+        transact(w3, operator, escrow.functions.commitResult(job, b"\x33" * 32))
+        r = submit_report(w3, keys[9], signers, job, b"\0" * 32, UNAVAILABLE, 0)
+        return job, signers_of(w3, r)
+
+    # Every staked checker signed: nobody is left to hear an appeal.
+    job, signers = unavailable_job(honest)
+    before = w3.eth.get_balance(operator.address)
+    r = send(w3, operator, oracle.functions.appeal(job, signers), value=bond, gas=1_000_000)
+    assert r.status == 0 and oracle.functions.appealDeadline(job).call() == 0
+    assert "no stake is left to hear an appeal" in revert_reason(w3, operator, oracle.functions.appeal(job, signers), value=bond)
+    assert w3.eth.get_balance(operator.address) == before - r.gasUsed * r.effectiveGasPrice
+
+    # Upheld: the jury (the one checker that did not sign) agrees.
+    job, signers = unavailable_job(honest[:2])
+    transact(w3, operator, oracle.functions.appeal(job, signers), value=bond, gas=1_000_000)
+    treasury = w3.eth.get_balance(ADDRESS["Governance"])
+    customer_before = w3.eth.get_balance(customer.address)
+    r = submit_report(w3, keys[9], honest[2:], job, b"\0" * 32, UNAVAILABLE, 0, round_=2)
+    (decided,) = events(oracle, r, "AppealDecided")
+    assert decided["verdict"] == UNAVAILABLE and not decided["overturned"]
+    (refund,) = events(escrow, r, "RefundReleased")
+    (slash,) = events(contract(w3, "Slashing"), r, "OperatorSlashed")
+    assert refund["refund"] == ATH and slash["slashed"] == refund["operatorSlashed"] == penalty
+    assert w3.eth.get_balance(customer.address) == customer_before + ATH
+    assert w3.eth.get_balance(ADDRESS["Governance"]) >= treasury + bond
+
+    # Unanswered: past the deadline the jury is refused and the verdict
+    # released. (The slash above left the dev operator below its required
+    # stake, so a fresh one takes this job.)
+    operator = fund(w3, keys[7], 520 * ATH)
+    register_operator(w3, operator)
+    job, signers = unavailable_job(honest[:2], operator)
+    r = transact(w3, operator, oracle.functions.appeal(job, signers), value=bond, gas=1_000_000)
+    (opened,) = events(oracle, r, "AppealOpened")
+    assert escrow.functions.releaseBlock(job).call() >= opened["deadline"]
+    wait_for_block(w3, opened["deadline"] + 1)
+    refused(w3, keys[9], oracle.functions.submitReport(job, b"\0" * 32, VALID, 0, 2,
+                                                       attestations(w3, honest[2:], job, b"\0" * 32, VALID, 0, 2)),
+            "Oracle: the appeal's deadline has passed")
+    stake = contract(w3, "Staking").functions.operators(operator.address).call()[4]
+    customer_before = w3.eth.get_balance(customer.address)
+    treasury = w3.eth.get_balance(ADDRESS["Governance"])
+    wait_released(w3, job)
+    assert w3.eth.get_balance(customer.address) == customer_before + ATH
+    assert contract(w3, "Staking").functions.operators(operator.address).call()[4] == stake - penalty
+    assert w3.eth.get_balance(ADDRESS["Governance"]) >= treasury + bond + penalty
+    assert escrow.functions.appealBond(job).call() == 0
+
+
+def test_a_committed_job_without_a_report_goes_to_appeal_not_to_a_free_refund(w3, keys):
+    """Attack 3's last door: a committed job nobody reports on is not simply
+    refunded two epochs after its deadline. It goes to an appeal first
+    (customer or operator, no bond), heard by the majority of the checker
+    stake; only if the jury gives no verdict by its deadline is the customer
+    refunded, and then the operator is not slashed."""
+    escrow, oracle, params = contract(w3, "Escrow"), contract(w3, "Oracle"), contract(w3, "Params")
+    honest, operator, customer, stranger = keys[2:5], keys[1], keys[6], keys[8]
+    length = params.functions.get("epochLength").call()
+
+    def committed_job():
+        job = create_gemm(w3, customer, operator.address, spec(16, 16, 16, secrets.token_bytes(32)), ATH, deadline_in=10)
+        transact(w3, operator, escrow.functions.acceptJob(job))
+        transact(w3, operator, escrow.functions.commitResult(job, b"\x44" * 32))
+        return job, job_state(w3, job)[4]
+
+    job, deadline = committed_job()
+    wait_for_block(w3, deadline + 2 * length + 1)
+    refused(w3, customer, escrow.functions.reclaim(job), "Escrow: a committed job without a report goes to appeal first")
+    refused(w3, stranger, oracle.functions.appeal(job, []), "Oracle: only the job's customer or operator may appeal it")
+    refused(w3, customer, oracle.functions.appeal(job, []), "takes no bond", value=1)
+    r = transact(w3, customer, oracle.functions.appeal(job, []), gas=1_000_000)
+    (opened,) = events(oracle, r, "AppealOpened")
+    assert opened["juryStake"] == 300 * ATH and opened["bond"] == 0 and opened["verdict"] == 0
+    # One checker of three is no majority; two are, and the job settles.
+    refused(w3, keys[9], oracle.functions.submitReport(job, b"\x44" * 32, VALID, 16, 1,
+                                                       attestations(w3, honest[:1], job, b"\x44" * 32, VALID, 16, 1)),
+            "Oracle: the appeal jury's majority not reached")
+    r = submit_report(w3, keys[9], honest[1:], job, b"\x44" * 32, VALID, 16)
+    (decided,) = events(oracle, r, "AppealDecided")
+    assert decided["verdict"] == VALID and not decided["overturned"]
+    assert job_state(w3, job)[9] == 4
+    refused(w3, customer, escrow.functions.reclaim(job), "Escrow: job is not reclaimable")
+    before = w3.eth.get_balance(operator.address)
+    wait_released(w3, job)
+    assert w3.eth.get_balance(operator.address) > before
+
+    # Too early, then unanswered: the customer gets the price back, the
+    # operator keeps its stake.
+    job, deadline = committed_job()
+    refused(w3, operator, oracle.functions.appeal(job, []),
+            f"Oracle: a committed job awaits its report until block {deadline + 2 * length}")
+    wait_for_block(w3, deadline + 2 * length + 1)
+    r = transact(w3, operator, oracle.functions.appeal(job, []), gas=1_000_000)
+    (opened,) = events(oracle, r, "AppealOpened")
+    refused(w3, customer, escrow.functions.reclaim(job), "Escrow: a committed job without a report goes to appeal first")
+    wait_for_block(w3, opened["deadline"] + 1)
+    stake = contract(w3, "Staking").functions.operators(operator.address).call()[4]
+    before = w3.eth.get_balance(customer.address)
+    r = transact(w3, customer, escrow.functions.reclaim(job))
+    assert w3.eth.get_balance(customer.address) == before + ATH - r.gasUsed * r.effectiveGasPrice
+    assert not events(contract(w3, "Slashing"), r, "OperatorSlashed")
+    assert contract(w3, "Staking").functions.operators(operator.address).call()[4] == stake
 
 
 def test_fraud_proof_gas_stays_below_two_million_at_k_16384(w3, keys):
@@ -457,11 +649,13 @@ def test_shrinking_gpus_after_acceptance_does_not_shrink_the_penalty(w3, keys):
     transact(w3, op, staking.functions.unbond(2, ZERO, 8_000 * ATH))
     transact(w3, op, staking.functions.registerOperator("GPU", 1, 8, "http://127.0.0.1:9"), value=100 * ATH, gas=500_000)
     assert staking.functions.requiredStake(op.address).call() == 100 * ATH
-    r = submit_report(w3, keys[9], keys[2:5], job, b"\x0a" * 32, INVALID, 0)
-    (slash,) = events(contract(w3, "Slashing"), r, "OperatorSlashed")
-    assert slash["requested"] == 8_000 * ATH             # 100% of the stake it accepted with
-    assert slash["slashed"] == 8_000 * ATH                # its 100 ATH bonded, then 7,900 from the unbonding entry
+    submit_report(w3, keys[9], keys[2:5], job, b"\x0a" * 32, INVALID, 0)
+    assert staking.functions.operators(op.address).call()[4] == 100 * ATH     # held: applied when the window closes
+    wait_released(w3, job)
+    # 100% of the 8,000 ATH it accepted with: its 100 ATH bonded, then
+    # 7,900 of the 8,000 unbonding.
     assert staking.functions.operators(op.address).call()[4] == 0
+    assert sum(e[1] for e in staking.functions.unbondingEntries(op.address).call()) == 100 * ATH
 
 
 # ---------------------------------------------------------------- attack 11
