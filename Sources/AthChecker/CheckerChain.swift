@@ -7,7 +7,6 @@ import AthClient
 public enum CheckerABI {
     public static let isActiveOperator = ABIFunction("isActiveOperator", [.address], returns: [.bool])
     public static let isActiveChecker = ABIFunction("isActiveChecker", [.address], returns: [.bool])
-    public static let commitBlock = ABIFunction("commitBlock", [.uint256], returns: [.uint256])
     public static let operatorRegistered = ABIEvent("OperatorRegistered", [
         ("operator", .address), ("gpuModel", .string), ("gpuCount", .uint256), ("gpuMemoryGiB", .uint256),
         ("endpoint", .string), ("stake", .uint256),
@@ -86,7 +85,7 @@ struct CheckerChain: Sendable {
 
     /// The block of job `id`'s commitment (0: none).
     func commitBlock(_ id: UInt256) throws(ChainClientError) -> UInt64 {
-        let block = try client.view(.escrow, CheckerABI.commitBlock, [.uint(id)]).first?.uintValue ?? .zero
+        let block = try client.view(.escrow, EscrowABI.commitBlock, [.uint(id)]).first?.uintValue ?? .zero
         return block.uint64IfFits ?? 0
     }
 

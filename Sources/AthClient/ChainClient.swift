@@ -142,7 +142,8 @@ public final class ChainClient: Sendable {
 
     // MARK: Decoding answers
 
-    static func log(_ item: JSON) throws(ChainClientError) -> ChainLog {
+    /// One `eth_getLogs` or receipt log object.
+    public static func log(_ item: JSON) throws(ChainClientError) -> ChainLog {
         guard let address = item["address"]?.stringValue.flatMap({ try? Address(hex: $0) }),
               let topicItems = item["topics"]?.arrayValue,
               let dataText = item["data"]?.stringValue, let data = try? Hex.decode(dataText) else {

@@ -52,6 +52,9 @@ public enum SlashingABI {
 }
 
 public enum EscrowABI {
+    /// The blocks of a job's commitment and acceptance (0: none).
+    public static let commitBlock = ABIFunction("commitBlock", [.uint256], returns: [.uint256])
+    public static let acceptBlock = ABIFunction("acceptBlock", [.uint256], returns: [.uint256])
     public static let createJob = ABIFunction("createJob", [.bytes32, .address, .uint256], returns: [.uint256])
     /// createJob with specHash = keccak256(spec); the spec is published in a JobSpecPublished log.
     public static let createJobWithSpec = ABIFunction("createJobWithSpec", [.bytes, .address, .uint256], returns: [.uint256])
@@ -119,6 +122,8 @@ public enum OracleABI {
     public static let appealOpened = ABIEvent("AppealOpened", [("jobId", .uint256), ("appellant", .address), ("verdict", .uint8),
                                                                ("deadline", .uint256), ("juryStake", .uint256), ("bond", .uint256)],
                                               indexed: ["jobId", "appellant"])
+    public static let lateSignersRewarded = ABIEvent("LateSignersRewarded", [("jobId", .uint256), ("signers", .array(.address))],
+                                                     indexed: ["jobId"])
 }
 
 /// The job-lifecycle events workers and checkers follow.

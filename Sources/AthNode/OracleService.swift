@@ -54,8 +54,8 @@ final class ChainOracleView: OracleChainView {
         var block = UInt256.zero
         switch subject {
         case .job(let id):
-            var since = uint(.escrow, OracleViews.commitBlock, [.uint(id)])
-            if since.isZero { since = uint(.escrow, OracleViews.acceptBlock, [.uint(id)]) }
+            var since = uint(.escrow, EscrowABI.commitBlock, [.uint(id)])
+            if since.isZero { since = uint(.escrow, EscrowABI.acceptBlock, [.uint(id)]) }
             if !since.isZero { block = since &- UInt256(1) }
         case .uptime(_, let epoch):
             let length = uint(.params, ParamsABI.get, [.string("epochLength")])
@@ -145,8 +145,6 @@ enum OracleViews {
     static let totalCheckerStake = ABIFunction("totalCheckerStake", returns: [.uint256])
     static let checkerStakeAt = ABIFunction("checkerStakeAt", [.address, .uint256], returns: [.uint256])
     static let totalCheckerStakeAt = ABIFunction("totalCheckerStakeAt", [.uint256], returns: [.uint256])
-    static let commitBlock = ABIFunction("commitBlock", [.uint256], returns: [.uint256])
-    static let acceptBlock = ABIFunction("acceptBlock", [.uint256], returns: [.uint256])
 }
 
 /// The node's oracle module: pools checker attestations that arrive over

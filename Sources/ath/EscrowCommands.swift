@@ -146,31 +146,26 @@ struct EscrowCommand: ParsableCommand {
             }
         }
 
-        static let lateSigners = ABIEvent("LateSignersRewarded", [("jobId", .uint256), ("signers", .array(.address))], indexed: ["jobId"])
-
         /// The signers the Oracle recorded for the job's last report: its
         /// ReportAccepted log, then any LateSignersRewarded logs after it.
         static func reportSigners(_ client: NodeClient, job: UInt256, from: UInt64) throws -> [Address] {
             var signers: [Address] = []
             var reportBlock: UInt64?
-            for event in [JobEvents.reportAccepted, lateSigners] {
+            for event in [JobEvents.reportAccepted, OracleABI.lateSignersRewarded] {
                 let filter: JSON = .object([
                     ("address", .string(ProtocolContract.oracle.address.description)),
                     ("fromBlock", .string("0x" + String(from, radix: 16))), ("toBlock", "latest"),
                     ("topics", .array([.string(event.topic0.description), .string(Hex.encode(job.bigEndianBytes))])),
                 ])
-                for log in try client.call("eth_getLogs", [filter]).arrayValue ?? [] {
-                    guard let topics = log["topics"]?.arrayValue?.compactMap({ $0.stringValue.flatMap { try? Hash32(hex: $0) } }),
-                          let data = log["data"]?.stringValue.flatMap({ try? Hex.decode($0) }),
-                          let block = log["blockNumber"]?.stringValue.flatMap({ UInt64($0.dropFirst(2), radix: 16) }),
-                          let args = try? event.decode(topics: topics, data: data),
+                for item in try client.call("eth_getLogs", [filter]).arrayValue ?? [] {
+                    guard let log = try? ChainClient.log(item), let args = try? event.decode(topics: log.topics, data: log.data),
                           let list = args.first(where: { $0.0 == "signers" })?.1.items else {
                         throw CLIError("the node sent a log of job \(job) that does not decode")
                     }
                     if event.name == "ReportAccepted" {
                         signers = list.map(\.addressValue)
-                        reportBlock = block
-                    } else if let r = reportBlock, block >= r {
+                        reportBlock = log.blockNumber
+                    } else if let r = reportBlock, log.blockNumber >= r {
                         signers += list.map(\.addressValue)
                     }
                 }
@@ -271,70 +266,6 @@ struct LeaseCommand: ParsableCommand {
                                             args: [.address(try parseAddress(`operator`)), .uint(try parseAmount(pricePerBlock))],
                                             value: try parseAmount(deposit)))
             }
-        }
-    }
-
-    struct Appeal: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Appeal a job's INVALID or UNAVAILABLE verdict (its operator, with the appealBond), or a committed job that got no report.",
-            discussion: """
-                Checkers staked at the commitment that did not sign the verdict re-check the job until the appeal's \
-                deadline (Params appealBlocks). If more than half of their stake finds the result VALID, the operator \
-                is paid and its bond returned; otherwise the verdict stands and the bond goes to the treasury. A job \
-                committed without a report may be appealed 2 epochs after its deadline, by its customer or operator, \
-                without a bond. The verdict's signers are read from the Oracle's logs.
-                """)
-        @Argument(help: "The job id.") var job: String
-        @OptionGroup var sender: ProtocolSender
-
-        func run() throws {
-            try reporting {
-                let id = try parseID(job, what: "job id")
-                let client = try sender.node.client()
-                let j = try ProtocolRPC.view(client, .escrow, EscrowABI.job, [.uint(id)])[0].items
-                guard !j[9].uintValue.isZero else { throw CLIError("job \(id) does not exist") }
-                var signers: [ABIValue] = []
-                var bond = UInt256.zero
-                if j[9].uintValue == UInt256(4) {
-                    let from = j[5].uintValue.uint64IfFits ?? 0
-                    signers = try Self.reportSigners(client, job: id, from: from).map { .address($0) }
-                    bond = try ProtocolRPC.view(client, .params, ParamsABI.get, [.string("appealBond")])[0].uintValue
-                }
-                try sender.run(ProtocolCall(contract: .oracle, function: OracleABI.appeal, args: [.uint(id), .array(signers)], value: bond))
-            }
-        }
-
-        static let lateSigners = ABIEvent("LateSignersRewarded", [("jobId", .uint256), ("signers", .array(.address))], indexed: ["jobId"])
-
-        /// The signers the Oracle recorded for the job's last report: its
-        /// ReportAccepted log, then any LateSignersRewarded logs after it.
-        static func reportSigners(_ client: NodeClient, job: UInt256, from: UInt64) throws -> [Address] {
-            var signers: [Address] = []
-            var reportBlock: UInt64?
-            for event in [JobEvents.reportAccepted, lateSigners] {
-                let filter: JSON = .object([
-                    ("address", .string(ProtocolContract.oracle.address.description)),
-                    ("fromBlock", .string("0x" + String(from, radix: 16))), ("toBlock", "latest"),
-                    ("topics", .array([.string(event.topic0.description), .string(Hex.encode(job.bigEndianBytes))])),
-                ])
-                for log in try client.call("eth_getLogs", [filter]).arrayValue ?? [] {
-                    guard let topics = log["topics"]?.arrayValue?.compactMap({ $0.stringValue.flatMap { try? Hash32(hex: $0) } }),
-                          let data = log["data"]?.stringValue.flatMap({ try? Hex.decode($0) }),
-                          let block = log["blockNumber"]?.stringValue.flatMap({ UInt64($0.dropFirst(2), radix: 16) }),
-                          let args = try? event.decode(topics: topics, data: data),
-                          let list = args.first(where: { $0.0 == "signers" })?.1.items else {
-                        throw CLIError("the node sent a log of job \(job) that does not decode")
-                    }
-                    if event.name == "ReportAccepted" {
-                        signers = list.map(\.addressValue)
-                        reportBlock = block
-                    } else if let r = reportBlock, block >= r {
-                        signers += list.map(\.addressValue)
-                    }
-                }
-            }
-            guard reportBlock != nil else { throw CLIError("no report of job \(job) was found in the Oracle's logs") }
-            return signers
         }
     }
 
