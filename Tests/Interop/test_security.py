@@ -317,6 +317,48 @@ def test_bought_invalid_verdict_is_overturned_on_appeal(w3, keys):
     assert escrow.functions.appealBond(job).call() == 0
 
 
+def test_appeals_outside_the_rules_are_refused_and_change_nothing(w3, keys):
+    """Hostile appeals: against a VALID verdict (that takes a fraud proof),
+    on a job still awaiting its result, after the verdict's window closed;
+    and Escrow's appeal entry points called by anyone but the Oracle. Each
+    is refused with its reason; no appeal opens and no bond is taken."""
+    escrow, oracle, params = contract(w3, "Escrow"), contract(w3, "Oracle"), contract(w3, "Params")
+    honest, operator, customer, stranger = keys[2:5], keys[1], keys[6], keys[8]
+    bond = params.functions.get("appealBond").call()
+
+    def job_with(verdict=None, commit=True):
+        job = create_gemm(w3, customer, operator.address, spec(16, 16, 16, secrets.token_bytes(32)), ATH)
+        transact(w3, operator, escrow.functions.acceptJob(job))
+        if commit:
+            transact(w3, operator, escrow.functions.commitResult(job, b"\x55" * 32))
+        signers = []
+        if verdict is not None:
+            signers = signers_of(w3, submit_report(w3, keys[9], honest[:2], job, b"\x55" * 32, verdict, 16 if verdict == VALID else 0))
+        return job, signers
+
+    valid, signers = job_with(VALID)
+    refused(w3, operator, oracle.functions.appeal(valid, signers),
+            "Oracle: a VALID verdict is disputed with a fraud proof (proveFraud), not an appeal", value=bond)
+    accepted, _ = job_with(commit=False)
+    refused(w3, operator, oracle.functions.appeal(accepted, []),
+            "Oracle: only an INVALID or UNAVAILABLE verdict, or a committed job without a report, can be appealed")
+    refused(w3, stranger, escrow.functions.holdForAppeal(valid, w3.eth.block_number + 100),
+            "Escrow: only the Oracle may hold a job for appeal", value=1)
+    refused(w3, stranger, escrow.functions.decideAppeal(valid, INVALID, 0), "Escrow: only the Oracle may decide appeals")
+    assert job_state(w3, valid)[7] == VALID and escrow.functions.heldPrice(valid).call() == ATH
+
+    late, signers = job_with(INVALID)
+    wait_for_block(w3, escrow.functions.releaseBlock(late).call() + 1)
+    before = w3.eth.get_balance(operator.address)
+    refused(w3, operator, oracle.functions.appeal(late, signers), "Oracle: the verdict's challenge window has closed", value=bond)
+    for job in (valid, accepted, late):
+        assert oracle.functions.appealDeadline(job).call() == 0 and escrow.functions.appealBond(job).call() == 0
+    # Only the refused transaction's gas left the operator's account: the
+    # bond came back with the revert.
+    spent = before - w3.eth.get_balance(operator.address)
+    assert 0 < spent < 10**16
+
+
 def test_appeals_without_a_jury_or_a_verdict_keep_the_first_one(w3, keys):
     """An appeal nobody can hear is refused before the bond is taken; an
     appeal the jury upholds, or leaves unanswered past its deadline, keeps
