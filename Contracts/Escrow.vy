@@ -48,7 +48,10 @@
      (the downtime share of the gross payment for that epoch). The refund is
      taken from the operator's lease earnings: first those still held, then
      its withdrawable credit; what is not there is not owed (no debt). It is
-     credited to the customer (withdraw()). Lease earnings are held: those
+     held (downtimeHeld) while the report may be appealed (Oracle.appealUptime);
+     then releaseDowntimeRefund (anyone) credits the customer its share by
+     the median that stands (Oracle.settleUptime) and the rest, if a jury
+     raised it, to the operator (withdraw()). Lease earnings are held: those
      booked in epoch E become withdrawable from epoch E + 2, so a report
      that arrives in the epoch after the one it covers always finds them.
      Closed leases stay in the operator's list (cap 64) until two epochs
@@ -65,6 +68,7 @@ interface IStaking:
 
 interface IOracle:
     def appealDeadline(jobId: uint256) -> uint256: view
+    def settleUptime(operator: address, epoch: uint256) -> (uint256, uint256): nonpayable
 
 interface ISlashing:
     def slashOperator(operator: address, penaltyBps: uint256, reason: uint8, base: uint256, prover: address) -> uint256: nonpayable
@@ -179,6 +183,12 @@ event DowntimeRefunded:
     owed: uint256
     refunded: uint256
 
+event DowntimeRefundReleased:
+    leaseId: indexed(uint256)
+    epoch: indexed(uint256)
+    refund: uint256
+    returned: uint256
+
 event EarningsReleased:
     operator: indexed(address)
     amount: uint256
@@ -279,6 +289,8 @@ _operatorLeases: HashMap[address, DynArray[uint256, MAX_OPERATOR_LEASES]]
 leasePaidBlocks: public(HashMap[uint256, HashMap[uint256, uint256]])
 # operator -> epoch -> downtime report processed
 downtimeReported: public(HashMap[address, HashMap[uint256, bool]])
+# leaseId -> epoch -> SLA refund held until the uptime report is final
+downtimeHeld: public(HashMap[uint256, HashMap[uint256, uint256]])
 _held: HashMap[address, Held]
 # withdrawable balances (released lease earnings, refused payments, SLA refunds)
 credits: public(HashMap[address, uint256])
@@ -984,13 +996,34 @@ def refundDowntime(operator: address, epoch: uint256, uptimeBps: uint256):
         left -= take
         refunded: uint256 = owed - left
         if refunded > 0:
-            customer: address = self._leases[id].customer
-            self._leases[id].refunded += refunded
-            self.credits[customer] += refunded
+            self.downtimeHeld[id][epoch] = refunded
             total += refunded
         log DowntimeRefunded(leaseId=id, epoch=epoch, paidBlocks=blocks, owed=owed, refunded=refunded)
     log DowntimeReported(operator=operator, epoch=epoch, uptimeBps=uptimeBps, totalRefunded=total)
     self._send_fee(fees)
+
+
+@external
+@nonreentrant
+def releaseDowntimeRefund(leaseId: uint256, epoch: uint256):
+    """
+    @notice Anyone, once the uptime report is final (Oracle.settleUptime):
+            credits the lease's customer its share of the refund held for
+            `epoch` and returns the rest (after a successful appeal) to the
+            operator's credit.
+    """
+    held: uint256 = self.downtimeHeld[leaseId][epoch]
+    assert held > 0, "Escrow: no downtime refund is held for this lease and epoch"
+    l: Lease = self._leases[leaseId]
+    num: uint256 = 0
+    den: uint256 = 0
+    num, den = extcall IOracle(ORACLE).settleUptime(l.operator, epoch)
+    refund: uint256 = held * num // den
+    self.downtimeHeld[leaseId][epoch] = 0
+    self._leases[leaseId].refunded += refund
+    self.credits[l.customer] += refund
+    self.credits[l.operator] += held - refund
+    log DowntimeRefundReleased(leaseId=leaseId, epoch=epoch, refund=refund, returned=held - refund)
 
 
 @external

@@ -1,4 +1,5 @@
 # pragma version 0.4.3
+# pragma optimize codesize
 """
 @title Oracle
 @notice Checker reports for the ATH compute chain, at
@@ -30,6 +31,16 @@
      decides: Escrow.decideAppeal replaces the held verdict (a VALID one is
      held for a new challenge window, so a lying jury is slashed by a fraud
      proof), or Escrow.settle settles the unreported job.
+     Uptime (one quorum report per operator and epoch): a median below
+     slaUptimeBps has Escrow hold each lease's refund; the operator may
+     appeal it within the challenge window with the same bond
+     (appealUptime). The jury is the checker stake at the epoch's start
+     that did not sign; its report (submitUptimeReport, newer round, more
+     than half the jury stake) replaces the median. Once the window (or
+     the appeal) is over, settleUptime gives Escrow the share of each held
+     refund that the customer gets (releaseDowntimeRefund); the bond
+     returns to the operator if the jury raised the median, else it goes
+     to the treasury.
 """
 
 interface IParams:
@@ -105,6 +116,21 @@ event AppealDecided:
     jurors: DynArray[address, MAX_SIGNERS]
     signedStake: uint256
 
+event UptimeAppealOpened:
+    operator: indexed(address)
+    epoch: indexed(uint256)
+    uptimeBps: uint256
+    deadline: uint256
+    juryStake: uint256
+    bond: uint256
+
+event UptimeAppealDecided:
+    operator: indexed(address)
+    epoch: indexed(uint256)
+    uptimeBps: uint256
+    overturned: bool
+    bondReturned: bool
+
 event FraudProven:
     jobId: indexed(uint256)
     prover: indexed(address)
@@ -119,6 +145,8 @@ STAKING: constant(address) = 0x0000000000000000000000000000000000001001
 SLASHING: constant(address) = 0x0000000000000000000000000000000000001002
 ESCROW: constant(address) = 0x0000000000000000000000000000000000001003
 # The chain's gemm-i8 entry precompile (docs/gemm-i8.md): C[i][j] of a spec.
+GOVERNANCE: constant(address) = 0x0000000000000000000000000000000000001005
+PAY_GAS: constant(uint256) = 10_000
 GEMM_I8_ENTRY: constant(address) = 0x0000000000000000000000000000000000000a01
 GEMM_I8_KIND: constant(bytes32) = keccak256("ath/gemm-i8/v1")
 MAX_DIM: constant(uint256) = 16_384
@@ -163,6 +191,14 @@ appealDeadline: public(HashMap[uint256, uint256])
 juryStake: public(HashMap[uint256, uint256])
 appealDecided: public(HashMap[uint256, bool])
 appealExcluded: public(HashMap[uint256, HashMap[address, bool]])
+# Uptime, by subject uint256(keccak256(abi_encode(operator, epoch))) (the
+# appeal maps above take the same key): the block of the quorum report, its signers' hash, its
+# median, the median that stands (the jury's after an appeal), the bond.
+uptimeReportBlock: public(HashMap[uint256, uint256])
+uptimeSigners: HashMap[uint256, bytes32]
+uptimeFirstBps: public(HashMap[uint256, uint256])
+uptimeFinalBps: public(HashMap[uint256, uint256])
+uptimeBond: HashMap[uint256, uint256]
 
 
 @deploy
@@ -192,13 +228,13 @@ def _uptime_digest(operator: address, epoch: uint256, uptimeBps: uint256, round:
 
 @internal
 @view
-def _verify(digests: DynArray[bytes32, MAX_SIGNERS], signatures: DynArray[Bytes[65], MAX_SIGNERS], asOf: uint256, jobId: uint256, jury: uint256) -> (DynArray[address, MAX_SIGNERS], DynArray[uint256, MAX_SIGNERS], uint256):
+def _verify(digests: DynArray[bytes32, MAX_SIGNERS], signatures: DynArray[Bytes[65], MAX_SIGNERS], asOf: uint256, subject: uint256, jury: uint256) -> (DynArray[address, MAX_SIGNERS], DynArray[uint256, MAX_SIGNERS], uint256):
     # Recovers signature i over digest i and checks order, checker status and
     # quorum; returns the signers, their stakes and the sum. Stake counts as
     # of block `asOf` (before the result existed): checker stake bought once
-    # the result is known weighs nothing. With a jury (an open appeal of
-    # job `jobId`), the signers must not have signed the appealed verdict
-    # and must hold more than half the jury stake.
+    # the result is known weighs nothing. With a jury (an open appeal of a
+    # job or uptime `subject`), the signers must not have signed the
+    # appealed report and must hold more than half the jury stake.
     assert len(signatures) > 0, "Oracle: no signatures"
     signers: DynArray[address, MAX_SIGNERS] = []
     stakes: DynArray[uint256, MAX_SIGNERS] = []
@@ -211,7 +247,7 @@ def _verify(digests: DynArray[bytes32, MAX_SIGNERS], signatures: DynArray[Bytes[
         assert convert(signer, uint256) > prev, "Oracle: signers must be unique and in ascending order"
         prev = convert(signer, uint256)
         assert staticcall IStaking(STAKING).isActiveChecker(signer), "Oracle: signer is not an active checker"
-        assert jury == 0 or not self.appealExcluded[jobId][signer], "Oracle: a signer of the appealed verdict cannot sit on its jury"
+        assert jury == 0 or not self.appealExcluded[subject][signer], "Oracle: a signer of the appealed report cannot sit on its jury"
         stake: uint256 = staticcall IStaking(STAKING).checkerStakeAt(signer, asOf)
         signed += stake
         signers.append(signer)
@@ -315,19 +351,25 @@ def submitUptimeReport(
             checker signing the uptime it measured (uptimes[i] with
             signatures[i], signers ascending); once their stake makes the
             quorum, the stake-weighted median settles the epoch: Escrow
-            refunds the operator's lease customers below slaUptimeBps.
-            Checkers need not agree on one exact value, and a minority
-            cannot move the median outside what the others measured.
+            holds a refund for each of the operator's lease customers below
+            slaUptimeBps. Checkers need not agree on one exact value, and a
+            minority cannot move the median outside what the others
+            measured. One report per operator and epoch; while its appeal
+            is open (appealUptime) this is the jury's report, whose median
+            replaces the first.
     """
     assert len(uptimes) == len(signatures), "Oracle: one uptime per signature"
     assert len(signatures) > 0, "Oracle: no signatures"
     assert round > self.lastUptimeRound[operator][epoch], "Oracle: report round is not newer than the last"
-    # Stake as of the block before the epoch began.
-    start: uint256 = epoch * staticcall IParams(PARAMS).get("epochLength")
-    asOf: uint256 = 0
-    if start > 0:
-        asOf = start - 1
-    assert start < block.number, "Oracle: uptime epoch has not begun"
+    key: uint256 = self._uptime_key(operator, epoch)
+    jury: uint256 = 0
+    deadline: uint256 = self.appealDeadline[key]
+    if deadline != 0 and not self.appealDecided[key]:
+        assert block.number <= deadline, "Oracle: the appeal's deadline has passed"
+        jury = self.juryStake[key]
+    else:
+        assert self.uptimeReportBlock[key] == 0, "Oracle: this epoch's uptime was reported already"
+    asOf: uint256 = self._epoch_as_of(epoch)
     digests: DynArray[bytes32, MAX_SIGNERS] = []
     for u: uint256 in uptimes:
         assert u <= BPS, "Oracle: uptime above 100%"
@@ -335,12 +377,135 @@ def submitUptimeReport(
     signers: DynArray[address, MAX_SIGNERS] = []
     stakes: DynArray[uint256, MAX_SIGNERS] = []
     signed: uint256 = 0
-    signers, stakes, signed = self._verify(digests, signatures, asOf, 0, 0)
+    signers, stakes, signed = self._verify(digests, signatures, asOf, key, jury)
     median: uint256 = self._weighted_median(uptimes, stakes, signed)
     self.lastUptimeRound[operator][epoch] = round
     log UptimeReportAccepted(operator=operator, epoch=epoch, round=round, uptimeBps=median, signers=signers, signedStake=signed)
-    extcall IEscrow(ESCROW).refundDowntime(operator, epoch, median)
+    self.uptimeFinalBps[key] = median
+    if jury > 0:
+        self.appealDecided[key] = True
+        self._close_uptime_appeal(operator, epoch, key, median > self.uptimeFirstBps[key])
+    else:
+        self.uptimeReportBlock[key] = block.number
+        self.uptimeSigners[key] = keccak256(abi_encode(signers))
+        self.uptimeFirstBps[key] = median
+        extcall IEscrow(ESCROW).refundDowntime(operator, epoch, median)
     extcall IStaking(STAKING).rewardCheckers(signers)
+
+
+@internal
+@pure
+def _uptime_key(operator: address, epoch: uint256) -> uint256:
+    return convert(keccak256(abi_encode(operator, epoch)), uint256)
+
+
+@internal
+@view
+def _epoch_as_of(epoch: uint256) -> uint256:
+    # Stake as of the block before the epoch began (uptime epoch 0: block 0).
+    start: uint256 = epoch * staticcall IParams(PARAMS).get("epochLength")
+    assert start < block.number, "Oracle: uptime epoch has not begun"
+    if start > 0:
+        return start - 1
+    return 0
+
+
+@internal
+def _close_uptime_appeal(operator: address, epoch: uint256, key: uint256, overturned: bool):
+    # Returns the bond if the jury raised the median, else forfeits it.
+    bond: uint256 = self.uptimeBond[key]
+    self.uptimeBond[key] = 0
+    returned: bool = False
+    if overturned and bond > 0:
+        returned = raw_call(operator, b"", value=bond, gas=PAY_GAS, revert_on_failure=False)
+    if bond > 0 and not returned:
+        raw_call(GOVERNANCE, b"", value=bond)
+    log UptimeAppealDecided(operator=operator, epoch=epoch, uptimeBps=self.uptimeFinalBps[key], overturned=overturned, bondReturned=returned)
+
+
+@external
+@payable
+@nonreentrant
+def appealUptime(operator: address, epoch: uint256, signers: DynArray[address, MAX_SIGNERS]):
+    """
+    @notice The operator appeals the uptime report of one of its epochs whose
+            median is below slaUptimeBps, once, within the report's
+            challenge window, with a bond of exactly Params appealBond. The
+            held lease refunds wait; the jury is every checker with stake at
+            the epoch's start that did not sign the report, and until
+            appealBlocks have passed a report signed by more than half of
+            its stake (submitUptimeReport, newer round) sets the median.
+    @param signers The report's signers (its UptimeReportAccepted log).
+    """
+    key: uint256 = self._uptime_key(operator, epoch)
+    assert msg.sender == operator, "Oracle: only the operator may appeal its uptime report"
+    reported: uint256 = self.uptimeReportBlock[key]
+    assert reported > 0, "Oracle: no uptime report to appeal"
+    assert self.appealDeadline[key] == 0, "Oracle: this uptime report was appealed already"
+    assert self.uptimeFirstBps[key] < staticcall IParams(PARAMS).get("slaUptimeBps"), \
+        "Oracle: the reported uptime meets the SLA; nothing to appeal"
+    assert block.number <= reported + staticcall IParams(PARAMS).get("challengeWindowBlocks"), \
+        "Oracle: the uptime report's challenge window has closed"
+    assert keccak256(abi_encode(signers)) == self.uptimeSigners[key], "Oracle: signers differ from the uptime report's"
+    bond: uint256 = self._check_bond()
+    deadline: uint256 = 0
+    jury: uint256 = 0
+    deadline, jury = self._open_appeal(key, signers, self._epoch_as_of(epoch))
+    self.uptimeBond[key] = bond
+    log UptimeAppealOpened(operator=operator, epoch=epoch, uptimeBps=self.uptimeFirstBps[key], deadline=deadline, juryStake=jury, bond=bond)
+
+
+@internal
+@payable
+def _check_bond() -> uint256:
+    bond: uint256 = staticcall IParams(PARAMS).get("appealBond")
+    assert msg.value == bond, concat("Oracle: an appeal takes a bond of exactly ", uint2str(bond), " wei (Params appealBond)")
+    return bond
+
+
+@internal
+def _open_appeal(key: uint256, signers: DynArray[address, MAX_SIGNERS], asOf: uint256) -> (uint256, uint256):
+    # The jury: checker stake as of `asOf` less the appealed report's signers'.
+    jury: uint256 = staticcall IStaking(STAKING).totalCheckerStakeAt(asOf)
+    for s: address in signers:
+        self.appealExcluded[key][s] = True
+        jury -= staticcall IStaking(STAKING).checkerStakeAt(s, asOf)
+    assert jury > 0, "Oracle: every checker staked at the time signed the report; no stake is left to hear an appeal"
+    deadline: uint256 = block.number + staticcall IParams(PARAMS).get("appealBlocks")
+    self.appealDeadline[key] = deadline
+    self.juryStake[key] = jury
+    return deadline, jury
+
+
+@external
+@nonreentrant
+def settleUptime(operator: address, epoch: uint256) -> (uint256, uint256):
+    """
+    @notice Once an uptime report can no longer change (its challenge window
+            closed unappealed, or its appeal decided or past its deadline,
+            the bond then forfeited), returns (num, den): a lease customer
+            gets num/den of the refund Escrow holds for it, the operator the
+            rest. Reverts, saying until when, while it can still change.
+            Anyone may call it; Escrow.releaseDowntimeRefund does.
+    """
+    key: uint256 = self._uptime_key(operator, epoch)
+    reported: uint256 = self.uptimeReportBlock[key]
+    assert reported > 0, "Oracle: no uptime report"
+    deadline: uint256 = self.appealDeadline[key]
+    if deadline == 0:
+        until: uint256 = reported + staticcall IParams(PARAMS).get("challengeWindowBlocks")
+        assert block.number > until, "Oracle: the uptime report may still be appealed"
+    elif not self.appealDecided[key]:
+        assert block.number > deadline, "Oracle: the uptime report's appeal is open"
+        self.appealDecided[key] = True
+        self._close_uptime_appeal(operator, epoch, key, False)
+    first: uint256 = self.uptimeFirstBps[key]
+    final: uint256 = self.uptimeFinalBps[key]
+    # Without an appeal final == first, so below the SLA first < 10000.
+    if final >= staticcall IParams(PARAMS).get("slaUptimeBps"):
+        return 0, 1
+    # A jury that finds less uptime cannot take more than the held refund.
+    return BPS - max(final, first), BPS - first
 
 
 @internal
@@ -560,22 +725,16 @@ def appeal(jobId: uint256, signers: DynArray[address, MAX_SIGNERS]):
         assert staticcall IEscrow(ESCROW).heldPrice(jobId) > 0 and block.number <= self.reportBlock[jobId] + staticcall IParams(PARAMS).get("challengeWindowBlocks"), \
             "Oracle: the verdict's challenge window has closed"
         assert keccak256(abi_encode(signers)) == self.reportSigners[jobId], "Oracle: signers differ from the job's report"
-        bond: uint256 = staticcall IParams(PARAMS).get("appealBond")
-        assert msg.value == bond, concat("Oracle: an appeal takes a bond of exactly ", uint2str(bond), " wei (Params appealBond)")
+        self._check_bond()
     else:
         assert jb.state == 3, "Oracle: only an INVALID or UNAVAILABLE verdict, or a committed job without a report, can be appealed"
         assert msg.sender == jb.customer or msg.sender == jb.operator, "Oracle: only the job's customer or operator may appeal it"
         wait: uint256 = jb.deadline + 2 * staticcall IParams(PARAMS).get("epochLength")
         assert block.number > wait, concat("Oracle: a committed job awaits its report until block ", uint2str(wait))
         assert len(signers) == 0 and msg.value == 0, "Oracle: a job without a report has no signers and takes no bond"
-    jury: uint256 = staticcall IStaking(STAKING).totalCheckerStakeAt(since - 1)
-    for s: address in signers:
-        self.appealExcluded[jobId][s] = True
-        jury -= staticcall IStaking(STAKING).checkerStakeAt(s, since - 1)
-    assert jury > 0, "Oracle: every checker staked at the commitment signed the verdict; no stake is left to hear an appeal"
-    deadline: uint256 = block.number + staticcall IParams(PARAMS).get("appealBlocks")
-    self.appealDeadline[jobId] = deadline
-    self.juryStake[jobId] = jury
+    deadline: uint256 = 0
+    jury: uint256 = 0
+    deadline, jury = self._open_appeal(jobId, signers, since - 1)
     if jb.state == 4:
         extcall IEscrow(ESCROW).holdForAppeal(jobId, deadline, value=msg.value)
     log AppealOpened(jobId=jobId, appellant=msg.sender, verdict=jb.verdict, deadline=deadline, juryStake=jury, bond=msg.value)

@@ -83,6 +83,27 @@ struct CheckerChain: Sendable {
         return AppealState(open: !deadline.isZero && !decided && UInt256(head) < deadline, excluded: excluded, lastRound: last)
     }
 
+    /// The `UptimeAppealOpened` logs of blocks `from...to`: (operator, epoch), in chain order.
+    func uptimeAppealsOpened(from: UInt64, to: UInt64) throws(ChainClientError) -> [(operator: Address, epoch: UInt64)] {
+        let event = OracleABI.uptimeAppealOpened
+        return try client.logs(address: ProtocolContract.oracle.address, topics: [event.topic0], from: from, to: to)
+            .compactMap { log in
+                guard let fields = try? event.decode(topics: log.topics, data: log.data), fields.count == 6,
+                      let epoch = fields[1].1.uintValue.uint64IfFits else { return nil }
+                return (fields[0].1.addressValue, epoch)
+            }
+    }
+
+    /// The appeal of `operator`'s uptime report of `epoch` as of the head, for `checker`.
+    func uptimeAppeal(_ operator: Address, epoch: UInt64, checker: Address, head: UInt64) throws(ChainClientError) -> AppealState {
+        let key = OracleABI.uptimeKey(`operator`, epoch)
+        let deadline = try client.view(.oracle, OracleABI.appealDeadline, [.uint(key)]).first?.uintValue ?? .zero
+        let decided = try client.view(.oracle, OracleABI.appealDecided, [.uint(key)]).first?.boolValue ?? true
+        let excluded = try client.view(.oracle, OracleABI.appealExcluded, [.uint(key), .address(checker)]).first?.boolValue ?? true
+        let last = try client.view(.oracle, OracleABI.lastUptimeRound, [.address(`operator`), .uint(UInt256(epoch))]).first?.uintValue ?? .zero
+        return AppealState(open: !deadline.isZero && !decided && UInt256(head) < deadline, excluded: excluded, lastRound: last)
+    }
+
     /// The block of job `id`'s commitment (0: none).
     func commitBlock(_ id: UInt256) throws(ChainClientError) -> UInt64 {
         let block = try client.view(.escrow, EscrowABI.commitBlock, [.uint(id)]).first?.uintValue ?? .zero

@@ -8,7 +8,11 @@ import AthClient
 /// active operator's `/health` (all at once, each with the probe timeout)
 /// and counts the answers per epoch; when the chain enters a new epoch,
 /// signs and submits the finished epoch's uptime of every operator probed
-/// at least `UptimeTally.minimumProbes` times. Used by that thread alone.
+/// at least `UptimeTally.minimumProbes` times. It keeps the measurements of
+/// the last few epochs, and when an operator appeals the uptime report of
+/// one of them (`UptimeAppealOpened`), a checker that did not sign that
+/// report attests its own measurement again in the next round, for the
+/// jury. Used by that thread alone.
 final class UptimeProber: @unchecked Sendable {
     /// Blocks per `eth_getLogs` call while collecting registrations, and calls per tick.
     static let logWindow: UInt64 = 5000, windowsPerTick = 8
@@ -26,6 +30,12 @@ final class UptimeProber: @unchecked Sendable {
     private var registered: Set<Address> = []
     private var nextRegistrationBlock: UInt64 = 0
     private var failures = FailureLog()
+    /// Measured uptime (bps) by operator and epoch, for the last `keptEpochs` epochs.
+    private var measured: [MeasuredKey: UInt64] = [:]
+    private struct MeasuredKey: Hashable { var `operator`: Address; var epoch: UInt64 }
+    static let keptEpochs: UInt64 = 8
+    /// The first block not yet read for `UptimeAppealOpened` logs.
+    private var nextAppealBlock: UInt64?
 
     init(service: CheckerService, chain: CheckerChain) {
         self.service = service
@@ -48,8 +58,13 @@ final class UptimeProber: @unchecked Sendable {
         let domain = OracleDomain(chainID: try knownChainID(), oracle: ProtocolContract.oracle.address)
         let head = try chain.client.blockNumber()
         let epoch = head / (try knownEpochLength())
-        for measurement in tally.enter(epoch: epoch) { attest(measurement, domain: domain) }
+        for measurement in tally.enter(epoch: epoch) {
+            measured[MeasuredKey(operator: measurement.operator, epoch: measurement.epoch)] = measurement.uptimeBps
+            attest(measurement, domain: domain)
+        }
+        measured = measured.filter { $0.key.epoch + Self.keptEpochs >= epoch }
         try collectRegistrations(upTo: head)
+        try hearAppeals(upTo: head, domain: domain)
 
         var targets: [(Address, HTTPEndpoint?)] = []
         for op in candidates() {
@@ -87,6 +102,39 @@ final class UptimeProber: @unchecked Sendable {
             }
             nextRegistrationBlock = to + 1
         }
+    }
+
+    /// Reads `UptimeAppealOpened` logs up to `head` (from `lookbackBlocks`
+    /// back at first) and, for each appeal this checker may sit on, signs
+    /// its measurement of that epoch in the round after the last reported.
+    private func hearAppeals(upTo head: UInt64, domain: OracleDomain) throws(ChainClientError) {
+        var from = nextAppealBlock ?? (head > config.lookbackBlocks ? head - config.lookbackBlocks : 0)
+        for _ in 0..<Self.windowsPerTick where from <= head {
+            let to = from + min(Self.logWindow - 1, head - from)
+            for (op, epoch) in try chain.uptimeAppealsOpened(from: from, to: to) {
+                let meta: Logger.Metadata = ["operator": "\(op)", "epoch": "\(epoch)"]
+                guard let bps = measured[MeasuredKey(operator: op, epoch: epoch)] else {
+                    logger.info("uptime appeal skipped: this checker did not measure that epoch", metadata: meta)
+                    continue
+                }
+                let appeal = try chain.uptimeAppeal(op, epoch: epoch, checker: config.key.address, head: head)
+                guard appeal.open, !appeal.excluded else {
+                    logger.info(appeal.excluded ? "uptime appeal skipped: this checker signed the report under appeal"
+                                                : "uptime appeal skipped: it is no longer open", metadata: meta)
+                    continue
+                }
+                let round = appeal.lastRound &+ UInt256(1)
+                logger.info("uptime appeal: attesting the measured uptime again", metadata: meta.merging(
+                    ["uptime_bps": "\(bps)", "round": "\(round)"]) { a, _ in a })
+                let attestation = UptimeAttestation(operator: op, epoch: epoch, uptimeBps: bps, round: round)
+                let params = AttestationRPC.params(attestation, signature: attestation.sign(domain, key: config.key))
+                let outcome = AttestationRPC.submit(chain.client.rpc, method: AttestationRPC.submitUptimeAttestation, params: params,
+                                                    pause: service.signal.sleep)
+                service.log(outcome, "uptime appeal attestation", metadata: meta)
+            }
+            from = to + 1
+        }
+        nextAppealBlock = from
     }
 
     private func attest(_ m: UptimeMeasurement, domain: OracleDomain) {

@@ -73,6 +73,9 @@ public enum EscrowABI {
     public static let openLease = ABIFunction("openLease", [.address, .uint256], returns: [.uint256])
     public static let topUp = ABIFunction("topUp", [.uint256])
     public static let closeLease = ABIFunction("closeLease", [.uint256])
+    /// releaseDowntimeRefund(leaseId, epoch): anyone, once the epoch's uptime report is final
+    public static let releaseDowntimeRefund = ABIFunction("releaseDowntimeRefund", [.uint256, .uint256])
+    public static let downtimeHeld = ABIFunction("downtimeHeld", [.uint256, .uint256], returns: [.uint256])
     /// (customer, operator, pricePerBlock, deposit, startBlock, paidUntil, totalPaid, refunded, closedBlock, state)
     public static let lease = ABIFunction("lease", [.uint256], returns: [
         .tuple([.address, .address, .uint256, .uint256, .uint256, .uint256, .uint256, .uint256, .uint256, .uint8])])
@@ -122,6 +125,21 @@ public enum OracleABI {
     public static let appealOpened = ABIEvent("AppealOpened", [("jobId", .uint256), ("appellant", .address), ("verdict", .uint8),
                                                                ("deadline", .uint256), ("juryStake", .uint256), ("bond", .uint256)],
                                               indexed: ["jobId", "appellant"])
+    /// appealUptime(operator, epoch, signers): payable (Params appealBond), the operator only
+    public static let appealUptime = ABIFunction("appealUptime", [.address, .uint256, .array(.address)])
+    public static let uptimeAppealOpened = ABIEvent("UptimeAppealOpened", [("operator", .address), ("epoch", .uint256), ("uptimeBps", .uint256),
+                                                                           ("deadline", .uint256), ("juryStake", .uint256), ("bond", .uint256)],
+                                                    indexed: ["operator", "epoch"])
+    public static let uptimeReportAccepted = ABIEvent("UptimeReportAccepted", [("operator", .address), ("epoch", .uint256), ("round", .uint256),
+                                                                               ("uptimeBps", .uint256), ("signers", .array(.address)),
+                                                                               ("signedStake", .uint256)],
+                                                      indexed: ["operator", "epoch"])
+
+    /// The Oracle's key for `operator`'s uptime in `epoch` (appealDeadline,
+    /// juryStake, appealExcluded, appealDecided): keccak256(abi.encode(operator, epoch)).
+    public static func uptimeKey(_ operator: Address, _ epoch: UInt64) -> UInt256 {
+        UInt256(bigEndianBytes: Keccak256.hash(ABI.encode([.address(`operator`), .uint(UInt256(epoch))])).bytes) ?? .zero
+    }
     public static let lateSignersRewarded = ABIEvent("LateSignersRewarded", [("jobId", .uint256), ("signers", .array(.address))],
                                                      indexed: ["jobId"])
 }

@@ -102,14 +102,27 @@ final class ChainOracleView: OracleChainView {
     private var juries: [UInt256: UInt256?] = [:]
     private func appealJury(_ id: UInt256) -> UInt256? {
         if let known = juries[id] { return known }
-        var jury: UInt256?
-        let deadline = uint(.oracle, OracleABI.appealDeadline, [.uint(id)])
-        if !deadline.isZero, UInt256(chain.head.number) < deadline,
-           view(.oracle, OracleABI.appealDecided, [.uint(id)])?.first?.boolValue == false {
-            let stake = uint(.oracle, OracleABI.juryStake, [.uint(id)])
-            jury = stake.isZero ? nil : stake
-        }
+        let jury = openJury(id)
         juries[id] = jury
+        return jury
+    }
+
+    /// The jury stake of the appeal with Oracle key `key` while it is open.
+    private func openJury(_ key: UInt256) -> UInt256? {
+        let deadline = uint(.oracle, OracleABI.appealDeadline, [.uint(key)])
+        guard !deadline.isZero, UInt256(chain.head.number) < deadline,
+              view(.oracle, OracleABI.appealDecided, [.uint(key)])?.first?.boolValue == false else { return nil }
+        let stake = uint(.oracle, OracleABI.juryStake, [.uint(key)])
+        return stake.isZero ? nil : stake
+    }
+
+    /// The jury stake while the uptime report of `operator` in `epoch` is under appeal.
+    private var uptimeJuries: [UInt256: UInt256?] = [:]
+    func uptimeJury(_ operator: Address, _ epoch: UInt64) -> UInt256? {
+        let key = OracleSubject.uptime(operator: `operator`, epoch: epoch).appealKey
+        if let known = uptimeJuries[key] { return known }
+        let jury = openJury(key)
+        uptimeJuries[key] = jury
         return jury
     }
 

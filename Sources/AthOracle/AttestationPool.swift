@@ -15,6 +15,18 @@ public enum OracleSubject: Hashable, Sendable, CustomStringConvertible {
         case .uptime(let op, let epoch): return "uptime of \(op) in epoch \(epoch)"
         }
     }
+
+    /// The Oracle's key for this subject's appeal (appealDeadline,
+    /// juryStake, appealExcluded): the job id, or for uptime
+    /// keccak256(abi.encode(operator, epoch)).
+    public var appealKey: UInt256 {
+        switch self {
+        case .job(let id): return id
+        case .uptime(let op, let epoch):
+            let word = [UInt8](repeating: 0, count: 12) + op.bytes + UInt256(epoch).bigEndianBytes
+            return UInt256(bigEndianBytes: Keccak256.hash(word).bytes) ?? .zero
+        }
+    }
 }
 
 /// The statement checkers sign, either kind.
@@ -88,9 +100,13 @@ public protocol OracleChainView {
     /// Whether Staking lists `operator` as an active operator (uptime is
     /// only attested for those).
     func isActiveOperator(_ operator: Address) -> Bool
-    /// Whether `checker` signed the verdict job `id`'s open appeal is
-    /// against (Oracle.appealExcluded): it may not sit on the jury.
+    /// Whether `checker` signed the report whose open appeal has key `id`
+    /// (`OracleSubject.appealKey`; Oracle.appealExcluded): it may not sit
+    /// on the jury.
     func appealExcludes(_ id: UInt256, _ checker: Address) -> Bool
+    /// The jury stake while the uptime report of `operator` in `epoch` is
+    /// under appeal (Oracle.appealUptime), else nil.
+    func uptimeJury(_ operator: Address, _ epoch: UInt64) -> UInt256?
 }
 
 extension OracleChainView {
@@ -98,6 +114,7 @@ extension OracleChainView {
     public func totalCheckerStake(for subject: OracleSubject) -> UInt256 { totalCheckerStake }
     public func isActiveOperator(_ operator: Address) -> Bool { true }
     public func appealExcludes(_ id: UInt256, _ checker: Address) -> Bool { false }
+    public func uptimeJury(_ operator: Address, _ epoch: UInt64) -> UInt256? { nil }
 }
 
 /// Why an attestation was refused. Each reads as one sentence for the submitter.
@@ -105,7 +122,7 @@ public enum AttestationError: Error, Equatable, Sendable, CustomStringConvertibl
     case malformedSignature
     case notActiveChecker(Address)
     /// The checker signed the verdict under appeal.
-    case excludedFromJury(UInt256, Address)
+    case excludedFromJury(OracleSubject, Address)
     case unknownJob(UInt256)
     case jobNotAwaitingReport(UInt256, state: UInt8)
     case rootMismatch(job: UInt256, committed: Hash32, attested: Hash32)
@@ -133,7 +150,7 @@ public enum AttestationError: Error, Equatable, Sendable, CustomStringConvertibl
         case .malformedSignature:
             return "the signature is not a 65-byte r‖s‖v with v 27 or 28 and low s, or it does not recover a signer"
         case .notActiveChecker(let a): return "\(a) is not an active checker in Staking"
-        case .excludedFromJury(let id, let a): return "\(a) signed the verdict of job \(id) under appeal and cannot sit on its jury"
+        case .excludedFromJury(let subject, let a): return "\(a) signed the report of \(subject) under appeal and cannot sit on its jury"
         case .unknownJob(let id): return "Escrow has no job \(id)"
         case .jobNotAwaitingReport(let id, let s):
             return "job \(id) is \(s < Self.stateNames.count ? Self.stateNames[Int(s)] : "in state \(s)"), not awaiting a report"
@@ -260,8 +277,8 @@ public final class AttestationPool: Sendable {
         guard view.activeCheckerStake(signer) != nil else { throw .notActiveChecker(signer) }
         let subject = statement.subject
         let jury = Self.jury(subject, view)
-        if jury != nil, case .job(let a) = statement, view.appealExcludes(a.jobID, signer) {
-            throw .excludedFromJury(a.jobID, signer)
+        if jury != nil, view.appealExcludes(subject.appealKey, signer) {
+            throw .excludedFromJury(subject, signer)
         }
         let weighed = view.checkerStake(signer, for: subject) ?? .zero
         let total = view.totalCheckerStake(for: subject)
@@ -312,7 +329,8 @@ public final class AttestationPool: Sendable {
             guard u.uptimeBps <= 10_000 else { throw .uptimeAbove100(u.uptimeBps) }
             let current = view.epoch
             guard u.epoch < current else { throw .epochNotFinished(epoch: u.epoch, current: current) }
-            guard u.epoch + Self.uptimeEpochs >= current else {
+            // An epoch under appeal is heard until the appeal's deadline, however old.
+            guard u.epoch + Self.uptimeEpochs >= current || view.uptimeJury(u.operator, u.epoch) != nil else {
                 throw .epochTooOld(epoch: u.epoch, current: current, window: Self.uptimeEpochs)
             }
             guard view.isActiveOperator(u.operator) else { throw .notActiveOperator(u.operator) }
@@ -337,10 +355,12 @@ public final class AttestationPool: Sendable {
         return values.max() ?? 0
     }
 
-    /// The jury stake of a job subject whose appeal is open, else nil.
+    /// The jury stake of a subject whose appeal is open, else nil.
     static func jury(_ subject: OracleSubject, _ view: some OracleChainView) -> UInt256? {
-        guard case .job(let id) = subject else { return nil }
-        return view.job(id)?.appealJury
+        switch subject {
+        case .job(let id): return view.job(id)?.appealJury
+        case .uptime(let op, let epoch): return view.uptimeJury(op, epoch)
+        }
     }
 
     /// The contract's rule: signed · 10000 ≥ quorumBps · total, with some
@@ -381,7 +401,7 @@ public final class AttestationPool: Sendable {
             for (statement, list) in groups {
                 var members: [(PooledAttestation, UInt256)] = []
                 for a in list {
-                    if jury != nil, case .job(let id) = subject, view.appealExcludes(id, a.signer) { continue }
+                    if jury != nil, view.appealExcludes(subject.appealKey, a.signer) { continue }
                     guard let stake = view.checkerStake(a.signer, for: subject), !stake.isZero else { continue }
                     members.append((a, stake))
                 }
@@ -419,7 +439,7 @@ public final class AttestationPool: Sendable {
                 continue
             }
             // Uptime subjects expire once their epoch is too old to report.
-            if case .uptime(_, let epoch) = subject, epoch + Self.uptimeEpochs < view.epoch {
+            if case .uptime(let op, let epoch) = subject, epoch + Self.uptimeEpochs < view.epoch, view.uptimeJury(op, epoch) == nil {
                 done.append(subject)
                 continue
             }

@@ -249,7 +249,7 @@ struct LeaseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lease",
         abstract: "Open, top up, close and show GPU leases (Escrow at 0x…1003).",
-        subcommands: [Open.self, TopUp.self, Close.self, Show.self, MinPrice.self])
+        subcommands: [Open.self, TopUp.self, Close.self, Show.self, MinPrice.self, AppealUptime.self, ReleaseRefund.self])
 
     static let states = ["unknown", "active", "overdrawn", "closed"]
 
@@ -294,6 +294,63 @@ struct LeaseCommand: ParsableCommand {
             try reporting {
                 try sender.run(ProtocolCall(contract: .escrow, function: EscrowABI.topUp, args: [.uint(try parseID(lease, what: "lease id"))],
                                             value: try parseAmount(amount)))
+            }
+        }
+    }
+
+    struct AppealUptime: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "appeal-uptime",
+            abstract: "Appeal the signing operator's uptime report of an epoch below the SLA (with the appealBond).",
+            discussion: """
+                Within the report's challenge window. Checkers staked at the epoch's start that did not sign the report \
+                attest their own measurement again until the appeal's deadline (Params appealBlocks); if more than half \
+                of their stake signs, their median replaces the report's. The held lease refunds then follow the median \
+                that stands, and the bond returns if the jury raised it (else it goes to the treasury). The report's \
+                signers are read from the Oracle's UptimeReportAccepted log.
+                """)
+        @Option(help: "The epoch whose uptime report is appealed.") var epoch: UInt64
+        @OptionGroup var sender: ProtocolSender
+
+        func run() throws {
+            try reporting {
+                let session = try sender.session()
+                let client = session.client, op = session.key.address
+                let event = OracleABI.uptimeReportAccepted
+                let filter: JSON = .object([
+                    ("address", .string(ProtocolContract.oracle.address.description)), ("fromBlock", "0x0"), ("toBlock", "latest"),
+                    ("topics", .array([.string(event.topic0.description), .string(Hex.encode(ABI.encode([.address(op)]))),
+                                       .string(Hex.encode(UInt256(epoch).bigEndianBytes))])),
+                ])
+                // The first report of the epoch is the one appealed (a jury's comes later).
+                guard let item = try client.call("eth_getLogs", [filter]).arrayValue?.first else {
+                    throw CLIError("no uptime report of \(op.checksummed) in epoch \(epoch) was found in the Oracle's logs")
+                }
+                guard let log = try? ChainClient.log(item), let args = try? event.decode(topics: log.topics, data: log.data),
+                      let list = args.first(where: { $0.0 == "signers" })?.1.items else {
+                    throw CLIError("the node sent an uptime report log that does not decode")
+                }
+                let bond = try ProtocolRPC.view(client, .params, ParamsABI.get, [.string("appealBond")])[0].uintValue
+                try session.send(ProtocolCall(contract: .oracle, function: OracleABI.appealUptime,
+                                              args: [.address(op), .uint(UInt256(epoch)), .array(list.map { .address($0.addressValue) })],
+                                              value: bond)).print(json: sender.node.json)
+            }
+        }
+    }
+
+    struct ReleaseRefund: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "release-refund",
+            abstract: "Release a lease's SLA refund of an epoch once its uptime report is final (anyone may send it).",
+            discussion: "The customer is credited its share by the median that stands; withdraw it with `ath escrow withdraw`.")
+        @Argument(help: "The lease id.") var lease: String
+        @Option(help: "The epoch of the refund.") var epoch: UInt64
+        @OptionGroup var sender: ProtocolSender
+
+        func run() throws {
+            try reporting {
+                try sender.run(ProtocolCall(contract: .escrow, function: EscrowABI.releaseDowntimeRefund,
+                                            args: [.uint(try parseID(lease, what: "lease id")), .uint(UInt256(epoch))]))
             }
         }
     }

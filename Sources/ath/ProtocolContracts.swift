@@ -61,6 +61,16 @@ enum ProtocolEvents {
             return "job \($0.uint("jobId")) appeal decided by \(jurors) juror\(jurors == 1 ? "" : "s") (\($0.ath("signedStake"))): \(verdict)"
                 + ($0["overturned"].boolValue == true ? ", the appealed verdict is overturned" : "")
         },
+        ev(.oracle, "UptimeAppealOpened", [("operator", .address), ("epoch", .uint256), ("uptimeBps", .uint256), ("deadline", .uint256),
+                                           ("juryStake", .uint256), ("bond", .uint256)], indexed: ["operator", "epoch"]) {
+            "operator \($0.address("operator")) appealed its uptime \(ProtocolFormat.bps($0.uint("uptimeBps"))) in epoch \($0.uint("epoch")) "
+                + "(bond \($0.ath("bond"))): checkers holding \($0.ath("juryStake")) who did not sign it may report until block \($0.uint("deadline"))"
+        },
+        ev(.oracle, "UptimeAppealDecided", [("operator", .address), ("epoch", .uint256), ("uptimeBps", .uint256), ("overturned", .bool),
+                                            ("bondReturned", .bool)], indexed: ["operator", "epoch"]) {
+            "uptime appeal of \($0.address("operator")) in epoch \($0.uint("epoch")) decided: \(ProtocolFormat.bps($0.uint("uptimeBps"))) stands"
+                + ($0["bondReturned"].boolValue == true ? ", bond returned" : ", bond to the treasury")
+        },
     ]
 
     static let staking: [ProtocolEventSpec] = [
@@ -173,6 +183,11 @@ enum ProtocolEvents {
         ev(.escrow, "LeaseClosed", [("leaseId", .uint256), ("closedBy", .address), ("refund", .uint256)],
            indexed: ["leaseId", "closedBy"]) {
             "lease \($0.uint("leaseId")) closed by \($0.address("closedBy")): \($0.ath("refund")) of deposit refunded"
+        },
+        ev(.escrow, "DowntimeRefundReleased", [("leaseId", .uint256), ("epoch", .uint256), ("refund", .uint256), ("returned", .uint256)],
+           indexed: ["leaseId", "epoch"]) {
+            "lease \($0.uint("leaseId")) epoch \($0.uint("epoch")): SLA refund of \($0.ath("refund")) credited to the customer"
+                + ($0.uint("returned") == .zero ? "" : ", \($0.ath("returned")) returned to the operator")
         },
         ev(.escrow, "EarningsReleased", [("operator", .address), ("amount", .uint256)], indexed: ["operator"]) {
             "\($0.ath("amount")) of lease earnings released to operator \($0.address("operator"))"

@@ -32,6 +32,9 @@ struct FakeChain: OracleChainView {
     /// Signers of appealed verdicts, by job.
     var excluded: [UInt256: Set<Address>] = [:]
     func appealExcludes(_ id: UInt256, _ checker: Address) -> Bool { excluded[id]?.contains(checker) ?? false }
+    /// Open uptime appeals: their jury stake.
+    var uptimeJuries: [OracleSubject: UInt256] = [:]
+    func uptimeJury(_ operator: Address, _ epoch: UInt64) -> UInt256? { uptimeJuries[.uptime(operator: `operator`, epoch: epoch)] }
 }
 
 private let domain = OracleDomain(chainID: 7331, oracle: Address(low: 0x1004))
@@ -312,7 +315,7 @@ private func statement(_ a: JobAttestation) -> OracleStatement { .job(a) }
         view.rounds[.job(UInt256(2))] = UInt256(1)
         view.jobs[UInt256(2)] = OracleJobView(state: 4, resultRoot: root, appealJury: UInt256(100))
         view.excluded[UInt256(2)] = [checkers[0].address, checkers[1].address]
-        #expect(throws: AttestationError.excludedFromJury(UInt256(2), checkers[0].address)) {
+        #expect(throws: AttestationError.excludedFromJury(.job(UInt256(2)), checkers[0].address)) {
             try pool.add(.job(settled), signature: settled.sign(domain, key: checkers[0]), view: view)
         }
         #expect(pool.readyReports(view: view).isEmpty)
@@ -326,6 +329,44 @@ private func statement(_ a: JobAttestation) -> OracleStatement { .job(a) }
         // Kept while the appeal is open, dropped once it is decided.
         #expect(pool.prune(view: view) == 0)
         view.jobs[UInt256(2)] = OracleJobView(state: 4, resultRoot: root)
+        #expect(pool.prune(view: view) == 1)
+    }
+
+    /// The Oracle's appeal key of an uptime subject is keccak256(abi.encode(operator, epoch))
+    /// (value from eth_abi and pycryptodome).
+    @Test func anUptimeSubjectsAppealKeyIsTheOraclesKey() throws {
+        let subject = OracleSubject.uptime(operator: checkers[0].address, epoch: 1)
+        #expect(subject.appealKey == UInt256(hex: "0x0ba0d25d5ddf128d470713cd163ccfbe0c56c9f30c914065724d13f90b342493"))
+        #expect(OracleSubject.job(UInt256(7)).appealKey == UInt256(7))
+    }
+
+    /// Operator X's uptime in epoch 1 (too old for a first report at epoch 5)
+    /// was reported by checkers 0 and 1 and appealed: the jury is checker 2
+    /// (stake 100). The signers are refused, the juror's value is a report,
+    /// and the subject stays pooled until the appeal closes.
+    @Test func anUptimeAppealIsHeardByTheStakeThatDidNotSign() throws {
+        let pool = AttestationPool(domain: domain)
+        var view = chain()
+        let op = Address(low: 0xabc)
+        let subject = OracleSubject.uptime(operator: op, epoch: 1)
+        let again = UptimeAttestation(operator: op, epoch: 1, uptimeBps: 9_990, round: 2)
+        #expect(throws: AttestationError.epochTooOld(epoch: 1, current: 5, window: AttestationPool.uptimeEpochs)) {
+            try pool.add(.uptime(again), signature: again.sign(domain, key: checkers[2]), view: view)
+        }
+        view.rounds[subject] = UInt256(1)
+        view.uptimeJuries[subject] = UInt256(100)
+        view.excluded[subject.appealKey] = [checkers[0].address, checkers[1].address]
+        #expect(throws: AttestationError.excludedFromJury(subject, checkers[0].address)) {
+            try pool.add(.uptime(again), signature: again.sign(domain, key: checkers[0]), view: view)
+        }
+        let juror = try pool.add(.uptime(again), signature: again.sign(domain, key: checkers[2]), view: view)
+        #expect(juror.quorum)
+        let report = try #require(pool.readyReports(view: view).first)
+        #expect(report.signers == [checkers[2].address] && report.uptimes == [9_990] && report.statement == .uptime(again))
+        view.uptimeJuries[subject] = UInt256(200)
+        #expect(pool.readyReports(view: view).isEmpty)
+        #expect(pool.prune(view: view) == 0)
+        view.uptimeJuries[subject] = nil
         #expect(pool.prune(view: view) == 1)
     }
 }

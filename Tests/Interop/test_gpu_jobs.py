@@ -14,7 +14,7 @@ from eth_abi import encode
 from web3 import Web3
 
 from athnode import DevNode, NodeProcess, dev_keys
-from protocol import ADDRESS, ATH, contract, events, transact, wait_released
+from protocol import ADDRESS, ATH, contract, events, submit_uptime_report, transact, wait_for_block, wait_released
 
 KIND = Web3.keccak(b"ath/gemm-i8/v1")
 VALID, INVALID, UNAVAILABLE = 1, 2, 3
@@ -96,11 +96,12 @@ def logs(tmp_path_factory):
     return tmp_path_factory.mktemp("services")
 
 
-def start_checker(bins, chain, logs, account_index, fault=None):
+def start_checker(bins, chain, logs, account_index, fault=None, extra=()):
     argv = [bins["ath-checker"], "--node", chain.url, "--dev-account", str(account_index), "--fetch-timeout", "3",
             "--log-level", "info"]
     if fault:
         argv += ["--fault", fault]
+    argv += list(extra)
     return Service(argv, str(logs / f"checker-{account_index}-{fault or 'honest'}.log"))
 
 
@@ -266,6 +267,61 @@ def test_a_wrong_verdict_is_overturned_by_the_checkers_that_did_not_sign_it(ath_
         worker.stop()
         for c in checkers:
             c.stop()
+
+
+def test_a_bought_uptime_zero_is_overturned_by_the_checkers_that_measured_it(ath_bin, athd_bin, bins, keys, logs, tmp_path):
+    """Two accounts bonded as checkers before an epoch (620 of 920 ATH, a
+    quorum) report uptime 0 for an operator whose worker answered every
+    probe; its lease customer's refund is held. The operator appeals with
+    `ath lease appeal-uptime`; the three real checkers, which measured it up
+    and did not sign, attest their measurement again for the next round; the
+    node sends the jury's report, its median replaces the bought one, the
+    bond comes back, and `ath lease release-refund` returns the held refund
+    to the operator. Its own chain (0.5 s blocks): the bought stake stays."""
+    node = DevNode(athd_bin, tmp_path / "home", ["--block-time-ms", "500"]).start()
+    w3 = Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 30}))
+    checkers, worker = [], None
+    try:
+        checkers = [start_checker(bins, node, logs, i, extra=["--probe-interval", "0.5"]) for i in (2, 3, 4)]
+        operator, worker = start_worker(bins, node, w3, keys, logs, "uptime-appellant")
+        staking, escrow, oracle = contract(w3, "Staking"), contract(w3, "Escrow"), contract(w3, "Oracle")
+        cheats = [Account.create() for _ in range(2)]
+        for c in cheats:
+            transact_value(w3, keys[7], c.address, 311 * ATH)
+            transact(w3, c, staking.functions.registerChecker("http://127.0.0.1:9"), value=310 * ATH, gas=500_000)
+        length = contract(w3, "Params").functions.get("epochLength").call()
+        wait_for_block(w3, (w3.eth.block_number // length + 1) * length)
+        price = 10**15
+        r = transact(w3, keys[6], escrow.functions.openLease(operator.address, price), value=100 * price, gas=800_000)
+        (opened,) = events(escrow, r, "LeaseOpened")
+        lease_id, epoch = opened["leaseId"], r.blockNumber // length
+        wait_for_block(w3, (epoch + 1) * length + 1, timeout=30)
+        r = submit_uptime_report(w3, keys[7], cheats, operator.address, epoch, 0)
+        (held,) = events(escrow, r, "DowntimeRefunded")
+        assert held["refunded"] > 0 and escrow.functions.downtimeHeld(lease_id, epoch).call() == held["refunded"]
+
+        out = subprocess.run([ath_bin, "lease", "appeal-uptime", "--epoch", str(epoch), "--rpc", node.url,
+                              "--private-key-file", str(logs / "uptime-appellant.key"), "--json"],
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert f"operator {operator.address} appealed its uptime 0" in out.stdout, out.stdout
+        decided = wait_for("the jury's uptime report", lambda: oracle.events.UptimeAppealDecided().get_logs(from_block=0), timeout=60)
+        args = decided[0]["args"]
+        assert args["epoch"] == epoch and args["uptimeBps"] >= 9_000 and args["overturned"] and args["bondReturned"]
+        assert all("uptime appeal: attesting the measured uptime again" in c.read_log() for c in checkers)
+
+        out = subprocess.run([ath_bin, "lease", "release-refund", str(lease_id), "--epoch", str(epoch), "--rpc", node.url,
+                              "--dev-account", "6"], capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert f"lease {lease_id} epoch {epoch}: SLA refund of 0 ATH credited to the customer" in out.stdout, out.stdout
+        assert escrow.functions.downtimeHeld(lease_id, epoch).call() == 0
+        assert escrow.functions.credits(operator.address).call() >= held["refunded"]
+    finally:
+        if worker:
+            worker.stop()
+        for c in checkers:
+            c.stop()
+        assert node.stop() == 0, node.read_log()[-3000:]
 
 
 def test_a_worker_that_stops_serving_is_judged_unavailable(bins, chain, w3, keys, logs):

@@ -585,7 +585,7 @@ def test_uptime_report_refunds_the_downtime_share(w3, c, accounts, checkers):
     assert events(escrow, r, "DowntimeRefunded") == []
     assert escrow.functions.downtimeReported(operator.address, e - 1).call()
     assert oracle.functions.lastUptimeRound(operator.address, e - 1).call() == 1
-    assert "Escrow: downtime of this epoch already reported" in report_reason(e - 1, 100, 2)
+    assert "Oracle: this epoch's uptime was reported already" in report_reason(e - 1, 100, 2)
     assert "Oracle: report round is not newer than the last" in report_reason(e - 1, 100, 1)
 
     # Epoch e ends; the checkers measured 99%, 90% and 80%: the stake-weighted median, 90%,
@@ -603,10 +603,19 @@ def test_uptime_report_refunds_the_downtime_share(w3, c, accounts, checkers):
         owed = blocks * p * (BPS - uptime) // BPS
         ev = refunds[lid]
         assert (ev["epoch"], ev["paidBlocks"], ev["owed"], ev["refunded"]) == (e, blocks, owed, owed)
-        assert lease(c, lid)["refunded"] == owed
+        assert escrow.functions.downtimeHeld(lid, e).call() == owed and lease(c, lid)["refunded"] == 0
         total += owed
     (rep,) = events(escrow, r, "DowntimeReported")
     assert (rep["operator"], rep["epoch"], rep["uptimeBps"], rep["totalRefunded"]) == (operator.address, e, uptime, total)
+    # The refunds are held while the operator may appeal (Oracle.appealUptime), then released.
+    for k, c0 in zip(customers, credits0):
+        assert escrow.functions.credits(k.address).call() == c0
+    assert "Oracle: the uptime report may still be appealed" in revert_reason(
+        w3, transmitter, escrow.functions.releaseDowntimeRefund(opened[0][0], e))
+    wait_for_block(w3, r.blockNumber + c["Params"].functions.get("challengeWindowBlocks").call() + 1)
+    for lid, _ in opened:
+        transact(w3, transmitter, escrow.functions.releaseDowntimeRefund(lid, e))
+        assert lease(c, lid)["refunded"] == refunds[lid]["refunded"]
     for k, c0, (lid, _) in zip(customers, credits0, opened):
         assert escrow.functions.credits(k.address).call() - c0 == refunds[lid]["refunded"]
 

@@ -290,7 +290,7 @@ def test_bought_invalid_verdict_is_overturned_on_appeal(w3, keys):
     refused(w3, operator, appeal, "Oracle: this job was appealed already", value=bond)
     # The verdict's signers cannot sit on the jury, nor add late signatures.
     refused(w3, bank, oracle.functions.submitReport(job, root, INVALID, 0, 2, attestations(w3, cheats, job, root, INVALID, 0, 2)),
-            "Oracle: a signer of the appealed verdict cannot sit on its jury")
+            "Oracle: a signer of the appealed report cannot sit on its jury")
     refused(w3, bank, oracle.functions.submitLateSignatures(job, signers, attestations(w3, honest[:1], job, root, INVALID, 0, 1)),
             "Oracle: the job was appealed")
     # A third of the jury is no majority; its first round is stale.
@@ -918,3 +918,86 @@ def test_partial_outages_are_refunded_on_the_median(w3, keys):
     (refund,) = events(escrow, r, "DowntimeRefunded")
     assert refund["leaseId"] == opened["leaseId"]
     assert refund["owed"] == refund["paidBlocks"] * price * 600 // 10_000 > 0
+    # Held for the challenge window (an appeal would be the operator's), then the customer's.
+    assert escrow.functions.downtimeHeld(opened["leaseId"], epoch).call() == refund["refunded"] == refund["owed"]
+    credit = escrow.functions.credits(keys[6].address).call()
+    window = params.functions.get("challengeWindowBlocks").call()
+    wait_for_block(w3, r.blockNumber + window + 1)
+    r = transact(w3, keys[6], escrow.functions.releaseDowntimeRefund(opened["leaseId"], epoch))
+    (released,) = events(escrow, r, "DowntimeRefundReleased")
+    assert (released["refund"], released["returned"]) == (refund["refunded"], 0)
+    assert escrow.functions.credits(keys[6].address).call() == credit + refund["refunded"]
+
+
+def test_bought_uptime_zero_is_overturned_on_appeal(w3, keys):
+    """Attack 1, uptime: a quorum bonded before the epoch (620 of 920 ATH)
+    reports uptime 0 for an honest operator. Its lease customer's refund is
+    held, not paid; the operator appeals with the bond; the 300 ATH that did
+    not sign hear it, and their median (100%) replaces the bought one: the
+    held refund returns to the operator with its bond. Every hostile move
+    around it is refused and changes nothing."""
+    escrow, oracle, params = contract(w3, "Escrow"), contract(w3, "Oracle"), contract(w3, "Params")
+    honest, customer, bank = keys[2:5], keys[6], keys[7]
+    cheats = [fund(w3, bank, 311 * ATH) for _ in range(2)]
+    for a in cheats:
+        register_checker(w3, a, 310 * ATH)
+    operator = fund(w3, keys[8], 530 * ATH)
+    register_operator(w3, operator)
+    length = params.functions.get("epochLength").call()
+    wait_for_block(w3, (w3.eth.block_number // length + 1) * length)        # stake bonded before the epoch
+    price = 10**15
+    r = transact(w3, customer, escrow.functions.openLease(operator.address, price), value=100 * price, gas=800_000)
+    (lease_opened,) = events(escrow, r, "LeaseOpened")
+    lease_id, epoch = lease_opened["leaseId"], r.blockNumber // length
+    wait_for_block(w3, (epoch + 1) * length + 1)
+    credits0 = escrow.functions.credits(customer.address).call()
+
+    r = submit_uptime_report(w3, bank, cheats, operator.address, epoch, 0)
+    (held,) = events(escrow, r, "DowntimeRefunded")
+    paid = escrow.functions.leasePaidBlocks(lease_id, epoch).call()
+    # Uptime 0 owes the customer the whole epoch, taken from what the operator has earned (after fees).
+    assert held["leaseId"] == lease_id and held["owed"] == paid * price and 0 < held["refunded"] <= held["owed"]
+    assert escrow.functions.downtimeHeld(lease_id, epoch).call() == held["refunded"]
+    assert escrow.functions.credits(customer.address).call() == credits0             # held, not paid
+    (report,) = events(oracle, r, "UptimeReportAccepted")
+    signers = list(report["signers"])
+
+    # Nothing is released while the report may be appealed, and nobody reports the epoch twice.
+    assert "Oracle: the uptime report may still be appealed" in revert_reason(
+        w3, customer, escrow.functions.releaseDowntimeRefund(lease_id, epoch))
+    assert "Oracle: this epoch's uptime was reported already" in revert_reason(
+        w3, bank, oracle.functions.submitUptimeReport(*uptime_report_args(w3, honest, operator.address, epoch, 10_000, 2)))
+    bond = params.functions.get("appealBond").call()
+    appeal = oracle.functions.appealUptime(operator.address, epoch, signers)
+    refused(w3, customer, appeal, "Oracle: only the operator may appeal its uptime", value=bond)
+    assert "Oracle: an appeal takes a bond of exactly" in revert_reason(w3, operator, appeal, value=bond - 1)
+    assert "Oracle: signers differ from the uptime report's" in revert_reason(
+        w3, operator, oracle.functions.appealUptime(operator.address, epoch, signers[:1]), value=bond)
+    balance0 = w3.eth.get_balance(operator.address)
+    r = transact(w3, operator, appeal, value=bond, gas=1_000_000)
+    spent = r.gasUsed * r.effectiveGasPrice
+    (opened,) = events(oracle, r, "UptimeAppealOpened")
+    assert opened["juryStake"] == 300 * ATH and opened["bond"] == bond and opened["uptimeBps"] == 0
+
+    # The bought signers cannot sit on the jury; one honest checker is no majority; no second appeal.
+    assert "Oracle: a signer of the appealed report cannot sit on its jury" in revert_reason(
+        w3, bank, oracle.functions.submitUptimeReport(*uptime_report_args(w3, cheats, operator.address, epoch, 0, 2)))
+    assert "Oracle: the appeal jury's majority not reached" in revert_reason(
+        w3, bank, oracle.functions.submitUptimeReport(*uptime_report_args(w3, honest[:1], operator.address, epoch, 10_000, 2)))
+    assert "Oracle: this uptime report was appealed already" in revert_reason(w3, operator, appeal, value=bond)
+    r = submit_uptime_report(w3, keys[9], honest[:2], operator.address, epoch, 10_000, round_=2)
+    (decided,) = events(oracle, r, "UptimeAppealDecided")
+    assert decided["uptimeBps"] == 10_000 and decided["overturned"] and decided["bondReturned"]
+    assert w3.eth.get_balance(operator.address) == balance0 - spent          # the bond came back
+    assert "Oracle: this epoch's uptime was reported already" in revert_reason(
+        w3, bank, oracle.functions.submitUptimeReport(*uptime_report_args(w3, cheats + honest, operator.address, epoch, 0, 3)))
+
+    # The held refund goes back to the operator; the customer gets nothing for an epoch it was served.
+    op_credit = escrow.functions.credits(operator.address).call()
+    r = transact(w3, customer, escrow.functions.releaseDowntimeRefund(lease_id, epoch))
+    (released,) = events(escrow, r, "DowntimeRefundReleased")
+    assert (released["refund"], released["returned"]) == (0, held["refunded"])
+    assert escrow.functions.credits(operator.address).call() == op_credit + held["refunded"]
+    assert escrow.functions.credits(customer.address).call() == credits0
+    refused(w3, customer, escrow.functions.releaseDowntimeRefund(lease_id, epoch),
+            "Escrow: no downtime refund is held for this lease and epoch")
