@@ -144,9 +144,10 @@ PARAMS: constant(address) = 0x0000000000000000000000000000000000001000
 STAKING: constant(address) = 0x0000000000000000000000000000000000001001
 SLASHING: constant(address) = 0x0000000000000000000000000000000000001002
 ESCROW: constant(address) = 0x0000000000000000000000000000000000001003
-# The chain's gemm-i8 entry precompile (docs/gemm-i8.md): C[i][j] of a spec.
+# The treasury, and the gas a returned appeal bond may use.
 GOVERNANCE: constant(address) = 0x0000000000000000000000000000000000001005
 PAY_GAS: constant(uint256) = 10_000
+# The chain's gemm-i8 entry precompile (docs/gemm-i8.md): C[i][j] of a spec.
 GEMM_I8_ENTRY: constant(address) = 0x0000000000000000000000000000000000000a01
 GEMM_I8_KIND: constant(bytes32) = keccak256("ath/gemm-i8/v1")
 MAX_DIM: constant(uint256) = 16_384
@@ -485,7 +486,7 @@ def settleUptime(operator: address, epoch: uint256) -> (uint256, uint256):
             closed unappealed, or its appeal decided or past its deadline,
             the bond then forfeited), returns (num, den): a lease customer
             gets num/den of the refund Escrow holds for it, the operator the
-            rest. Reverts, saying until when, while it can still change.
+            rest. Reverts, saying why, while it can still change.
             Anyone may call it; Escrow.releaseDowntimeRefund does.
     """
     key: uint256 = self._uptime_key(operator, epoch)
