@@ -30,10 +30,13 @@ final class UptimeProber: @unchecked Sendable {
     private var registered: Set<Address> = []
     private var nextRegistrationBlock: UInt64 = 0
     private var failures = FailureLog()
-    /// Measured uptime (bps) by operator and epoch, for the last `keptEpochs` epochs.
+    /// Measured uptime (bps) by operator and epoch, for as many epochs as
+    /// an appeal of their reports may come: see `knownKeptEpochs`.
     private var measured: [MeasuredKey: UInt64] = [:]
     private struct MeasuredKey: Hashable { var `operator`: Address; var epoch: UInt64 }
-    static let keptEpochs: UInt64 = 8
+    private var keptEpochs: UInt64?
+    /// At most this many epochs of measurements are kept, whatever the window.
+    static let maxKeptEpochs: UInt64 = 2048
     /// The first block not yet read for `UptimeAppealOpened` logs.
     private var nextAppealBlock: UInt64?
 
@@ -62,7 +65,8 @@ final class UptimeProber: @unchecked Sendable {
             measured[MeasuredKey(operator: measurement.operator, epoch: measurement.epoch)] = measurement.uptimeBps
             attest(measurement, domain: domain)
         }
-        measured = measured.filter { $0.key.epoch + Self.keptEpochs >= epoch }
+        let kept = try knownKeptEpochs()
+        measured = measured.filter { $0.key.epoch + kept >= epoch }
         try collectRegistrations(upTo: head)
         try hearAppeals(upTo: head, domain: domain)
 
@@ -157,6 +161,18 @@ final class UptimeProber: @unchecked Sendable {
         }
         epochLength = length
         return length
+    }
+
+    /// Epochs of measurements to keep: a report may come up to two epochs
+    /// after its epoch and be appealed for challengeWindowBlocks after that
+    /// (read once), plus one epoch of slack; at most `maxKeptEpochs`.
+    private func knownKeptEpochs() throws(ChainClientError) -> UInt64 {
+        if let keptEpochs { return keptEpochs }
+        let length = try knownEpochLength()
+        let window = try chain.param("challengeWindowBlocks").uint64IfFits ?? .max
+        let kept = min(window / length + 4, Self.maxKeptEpochs)
+        keptEpochs = kept
+        return kept
     }
 
     private func knownChainID() throws(ChainClientError) -> UInt64 {
