@@ -76,10 +76,17 @@ struct CheckerChain: Sendable {
 
     /// Job `id`'s appeal as of the head, for `checker`.
     func appeal(_ id: UInt256, checker: Address, head: UInt64) throws(ChainClientError) -> AppealState {
-        let deadline = try client.view(.oracle, OracleABI.appealDeadline, [.uint(id)]).first?.uintValue ?? .zero
-        let decided = try client.view(.oracle, OracleABI.appealDecided, [.uint(id)]).first?.boolValue ?? true
-        let excluded = try client.view(.oracle, OracleABI.appealExcluded, [.uint(id), .address(checker)]).first?.boolValue ?? true
-        let last = try client.view(.oracle, OracleABI.lastRound, [.uint(id)]).first?.uintValue ?? .zero
+        try appealState(key: id, checker: checker, head: head, lastRound: (OracleABI.lastRound, [.uint(id)]))
+    }
+
+    /// The appeal with Oracle key `key` as of the head, for `checker`; the
+    /// last report round is read with `lastRound` (job or uptime).
+    private func appealState(key: UInt256, checker: Address, head: UInt64,
+                             lastRound: (ABIFunction, [ABIValue])) throws(ChainClientError) -> AppealState {
+        let deadline = try client.view(.oracle, OracleABI.appealDeadline, [.uint(key)]).first?.uintValue ?? .zero
+        let decided = try client.view(.oracle, OracleABI.appealDecided, [.uint(key)]).first?.boolValue ?? true
+        let excluded = try client.view(.oracle, OracleABI.appealExcluded, [.uint(key), .address(checker)]).first?.boolValue ?? true
+        let last = try client.view(.oracle, lastRound.0, lastRound.1).first?.uintValue ?? .zero
         return AppealState(open: !deadline.isZero && !decided && UInt256(head) < deadline, excluded: excluded, lastRound: last)
     }
 
@@ -96,12 +103,8 @@ struct CheckerChain: Sendable {
 
     /// The appeal of `operator`'s uptime report of `epoch` as of the head, for `checker`.
     func uptimeAppeal(_ operator: Address, epoch: UInt64, checker: Address, head: UInt64) throws(ChainClientError) -> AppealState {
-        let key = OracleABI.uptimeKey(`operator`, epoch)
-        let deadline = try client.view(.oracle, OracleABI.appealDeadline, [.uint(key)]).first?.uintValue ?? .zero
-        let decided = try client.view(.oracle, OracleABI.appealDecided, [.uint(key)]).first?.boolValue ?? true
-        let excluded = try client.view(.oracle, OracleABI.appealExcluded, [.uint(key), .address(checker)]).first?.boolValue ?? true
-        let last = try client.view(.oracle, OracleABI.lastUptimeRound, [.address(`operator`), .uint(UInt256(epoch))]).first?.uintValue ?? .zero
-        return AppealState(open: !deadline.isZero && !decided && UInt256(head) < deadline, excluded: excluded, lastRound: last)
+        try appealState(key: OracleABI.uptimeKey(`operator`, epoch), checker: checker, head: head,
+                        lastRound: (OracleABI.lastUptimeRound, [.address(`operator`), .uint(UInt256(epoch))]))
     }
 
     /// The block of job `id`'s commitment (0: none).
