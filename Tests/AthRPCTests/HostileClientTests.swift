@@ -12,10 +12,11 @@ struct HangingHandler: RPCHandler {
     func handle(method: String, params: JSON, context: RPCRequestContext) async throws(RPCError) -> JSON {
         switch method {
         case "hang":
+            let call = probe.newCall()
             await withTaskCancellationHandler {
-                await withCheckedContinuation { probe.started($0) }
+                await withCheckedContinuation { probe.started(call, $0) }
             } onCancel: {
-                probe.cancel()
+                probe.cancel(call)
             }
             throw .server("cancelled")
         case "whereami": return context.remoteAddress.map(JSON.string) ?? .null
@@ -26,34 +27,45 @@ struct HangingHandler: RPCHandler {
 }
 
 /// What `HangingHandler.hang` saw: started, then cancelled (in either order of the two callbacks).
+/// Each call waits on its own continuation and only its own cancellation resumes it, so a call
+/// can never return before its cancellation has been counted.
 final class CancellationProbe: Sendable {
     private struct State {
+        var nextCall = 0
         var started = 0
         var cancelled = 0
-        var waiting: [CheckedContinuation<Void, Never>] = []
+        var cancelledCalls: Set<Int> = []
+        var waiting: [Int: CheckedContinuation<Void, Never>] = [:]
     }
     private let state = Locked(State())
 
     var startedCount: Int { state.withLock { $0.started } }
     var cancelledCount: Int { state.withLock { $0.cancelled } }
 
-    func started(_ continuation: CheckedContinuation<Void, Never>) {
+    func newCall() -> Int {
+        state.withLock { s in
+            defer { s.nextCall += 1 }
+            return s.nextCall
+        }
+    }
+
+    func started(_ call: Int, _ continuation: CheckedContinuation<Void, Never>) {
         let resumeNow = state.withLock { s -> Bool in
             s.started += 1
-            if s.cancelled >= s.started { return true }
-            s.waiting.append(continuation)
+            if s.cancelledCalls.contains(call) { return true }
+            s.waiting[call] = continuation
             return false
         }
         if resumeNow { continuation.resume() }
     }
 
-    func cancel() {
-        let waiting = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+    func cancel(_ call: Int) {
+        let waiting = state.withLock { s -> CheckedContinuation<Void, Never>? in
             s.cancelled += 1
-            defer { s.waiting = [] }
-            return s.waiting
+            s.cancelledCalls.insert(call)
+            return s.waiting.removeValue(forKey: call)
         }
-        for c in waiting { c.resume() }
+        waiting?.resume()
     }
 }
 
