@@ -59,7 +59,7 @@ public final class Chain: @unchecked Sendable {
     /// this genesis.
     public init(dataDirectory: String, genesis: Genesis, mempool config: MempoolConfig? = nil,
                 hooks: any SystemHooks = ProtocolHooks(), callLimits: CallLimits = CallLimits(),
-                progress: (String) -> Void = { _ in }) throws(ChainError) {
+                history: UInt64? = nil, progress: (String) -> Void = { _ in }) throws(ChainError) {
         self.genesis = genesis
         rules = genesis.rules  // Cancun plus this chain's precompiles 0xa01, 0xa02 (chainPrecompiles)
         self.hooks = hooks
@@ -67,6 +67,7 @@ public final class Chain: @unchecked Sendable {
             if case .corrupt(let what) = error { throw ChainError(what) }
             throw ChainError("cannot open the database in \(dataDirectory): \(error)")
         }
+        store.historyRetention = history
         let recent = RecentHashes()
         self.recent = recent
         // The genesis block, built first so its hash is known before the

@@ -48,7 +48,7 @@ public final class EthAPI: RPCHandler, @unchecked Sendable {
         "eth_getStorageAt", "eth_sendRawTransaction", "eth_getTransactionByHash", "eth_getTransactionReceipt",
         "eth_getBlockByNumber", "eth_getBlockByHash", "eth_getBlockTransactionCountByNumber",
         "eth_getBlockTransactionCountByHash", "eth_call", "eth_estimateGas", "eth_gasPrice",
-        "eth_maxPriorityFeePerGas", "eth_feeHistory", "eth_getLogs", "eth_subscribe", "eth_unsubscribe",
+        "eth_maxPriorityFeePerGas", "eth_feeHistory", "eth_getLogs", "eth_getProof", "eth_subscribe", "eth_unsubscribe",
         "ath_validators", "ath_status",
     ]).union(oracleMethods)
 
@@ -72,31 +72,29 @@ public final class EthAPI: RPCHandler, @unchecked Sendable {
         case "eth_getBalance":
             try p.require(count: 1...2)
             let a = try p.address(0)
-            try stateAtHead(p[1], 1)
-            return RPCValue.quantity(chain.store.account(a)?.balance ?? .zero)
+            let at = try stateBlock(p[1], 1)
+            return RPCValue.quantity(try account(a, at: at.number)?.balance ?? .zero)
         case "eth_getTransactionCount":
             try p.require(count: 1...2)
             let a = try p.address(0)
-            if try stateAtHead(p[1], 1) == .pending {
+            let at = try stateBlock(p[1], 1)
+            if at.selector == .pending {
                 return RPCValue.quantity(chain.mempool.pendingNonce(of: a, state: chain.stateView))
             }
-            return RPCValue.quantity(chain.store.account(a)?.nonce ?? 0)
+            return RPCValue.quantity(try account(a, at: at.number)?.nonce ?? 0)
         case "eth_getCode":
             try p.require(count: 1...2)
             let a = try p.address(0)
-            try stateAtHead(p[1], 1)
-            guard let acct = chain.store.account(a), acct.codeHash != Commitments.emptyCodeHash else { return .string("0x") }
+            let at = try stateBlock(p[1], 1)
+            guard let acct = try account(a, at: at.number), acct.codeHash != Commitments.emptyCodeHash else { return .string("0x") }
             return RPCValue.data(chain.store.code(acct.codeHash) ?? [])
         case "eth_getStorageAt":
             try p.require(count: 2...3)
             let a = try p.address(0)
             guard let slotText = p[1]?.stringValue else { throw Params.invalid(1, "expected a hex storage key") }
-            let slot: UInt256
-            if slotText.count == 66 { slot = UInt256(bigEndianBytes: try Params.hash(slotText, 1).bytes)! } else {
-                slot = try Params.quantity(.string(slotText), 1)
-            }
-            try stateAtHead(p[2], 2)
-            return RPCValue.data(chain.store.storage(a, slot).bigEndianBytes)
+            let slot = try Self.storageKey(slotText, 1)
+            let at = try stateBlock(p[2], 2)
+            return RPCValue.data(try storage(a, slot, at: at.number).bigEndianBytes)
         case "eth_sendRawTransaction":
             try p.require(count: 1...1)
             return try sendRaw(try p.bytes(0))
@@ -128,13 +126,13 @@ public final class EthAPI: RPCHandler, @unchecked Sendable {
         case "eth_call":
             try p.require(count: 1...3)
             let tx = try callTransaction(p, estimate: false)
-            try stateAtHead(p[1], 1)
-            return try await call(tx, client: Self.client(context))
+            let at = try stateBlock(p[1], 1)
+            return try await call(tx, at: at.number, client: Self.client(context))
         case "eth_estimateGas":
             try p.require(count: 1...3)
             let tx = try callTransaction(p, estimate: true)
-            try stateAtHead(p[1], 1)
-            return try await estimateGas(tx, client: Self.client(context))
+            let at = try stateBlock(p[1], 1)
+            return try await estimateGas(tx, at: at.number, client: Self.client(context))
         case "eth_gasPrice": return RPCValue.quantity(chain.nextBaseFee &+ Self.suggestedTip)
         case "eth_maxPriorityFeePerGas": return RPCValue.quantity(Self.suggestedTip)
         case "eth_feeHistory":
@@ -143,6 +141,8 @@ public final class EthAPI: RPCHandler, @unchecked Sendable {
         case "eth_getLogs":
             try p.require(count: 1...1)
             return try logs(p)
+        case "eth_getProof":
+            return try await proof(p, client: Self.client(context))
         case "ath_validators":
             try p.require(count: 0...0)
             return validatorsJSON()
@@ -174,22 +174,54 @@ public final class EthAPI: RPCHandler, @unchecked Sendable {
 
     // MARK: State queries
 
-    /// State is kept for the head block only; other blocks are refused clearly.
-    @discardableResult
-    func stateAtHead(_ v: JSON?, _ i: Int) throws(RPCError) -> BlockSelector {
+    /// Which state a query reads: the head's (`number` nil: latest, pending,
+    /// safe, finalized) or that of the block named by number or hash, which
+    /// must exist and not be below the kept history.
+    func stateBlock(_ v: JSON?, _ i: Int) throws(RPCError) -> (selector: BlockSelector, number: UInt64?) {
         let sel = try BlockSelector.parse(v, i)
-        let head = chain.head.number
+        let n: UInt64
         switch sel {
-        case .latest, .pending, .safe, .finalized: return sel
-        case .earliest where head == 0: return sel
-        case .number(let n) where n == head: return sel
-        case .hash(let h) where chain.store.number(ofHash: h) == head: return sel
-        case .hash(let h) where chain.store.number(ofHash: h) == nil:
-            throw RPCError(code: -32000, message: "header for hash \(h) not found")
-        case .number(let n) where n > head: throw RPCError(code: -32000, message: "header not found")
-        default:
-            throw RPCError(code: -32000, message: "historical state is not available: this node keeps the state of its latest block (\(head)) only")
+        case .latest, .pending, .safe, .finalized: return (sel, nil)
+        case .earliest: n = 0
+        case .number(let x):
+            guard x <= chain.head.number else { throw RPCError(code: -32000, message: "header not found") }
+            n = x
+        case .hash(let h):
+            guard let x = chain.store.number(ofHash: h) else { throw RPCError(code: -32000, message: "header for hash \(h) not found") }
+            n = x
         }
+        let from = chain.store.historyFrom
+        guard n >= from else { throw RPCError(code: -32000, message: HistoryLimit.pruned(n, from: from)) }
+        return (sel, n)
+    }
+
+    /// The account at `a` at block `number` (the head when nil), read in one snapshot.
+    func account(_ a: Address, at number: UInt64?) throws(RPCError) -> AccountRecord? {
+        guard let number else { return chain.store.account(a) }
+        return try readState(number) { $0.account(a, at: number) }
+    }
+
+    /// Storage slot `slot` of `a` at block `number` (the head when nil).
+    func storage(_ a: Address, _ slot: UInt256, at number: UInt64?) throws(RPCError) -> UInt256 {
+        guard let number else { return chain.store.storage(a, slot) }
+        return try readState(number) { $0.storage(a, slot, at: number) }
+    }
+
+    /// Runs `body` on a snapshot that still keeps the state of block `number`.
+    func readState<T>(_ number: UInt64, _ body: (StoreSnapshot) -> T) throws(RPCError) -> T {
+        let outcome: Result<T, RPCError>
+        do {
+            outcome = try chain.store.snapshot { snap in
+                let from = snap.historyFrom
+                guard number >= from else {
+                    return .failure(RPCError(code: -32000, message: HistoryLimit.pruned(number, from: from)))
+                }
+                return .success(body(snap))
+            }
+        } catch {
+            throw RPCError(code: -32603, message: "cannot read the chain state: \(error)")
+        }
+        return try outcome.get()
     }
 
     func resolve(_ sel: BlockSelector) -> UInt64? {
@@ -442,8 +474,9 @@ public final class EthAPI: RPCHandler, @unchecked Sendable {
 
     /// Runs `body` on the read-only call pool; its limits become RPC errors
     /// (-32000 for a timeout as geth, -32005 for a limit).
-    func onCallPool<T: Sendable>(client: String, _ body: @escaping @Sendable (ReadContext) -> T) async throws(RPCError) -> T {
-        switch await chain.calls.run(client: client, body) {
+    func onCallPool<T: Sendable>(client: String, at block: UInt64? = nil,
+                                 _ body: @escaping @Sendable (ReadContext) -> T) async throws(RPCError) -> T {
+        switch await chain.calls.run(client: client, at: block, body) {
         case .success(let value): return value
         case .failure(let failure):
             switch failure {
@@ -458,8 +491,8 @@ public final class EthAPI: RPCHandler, @unchecked Sendable {
         return RPCError(code: 3, message: message, data: RPCValue.data(output))
     }
 
-    func call(_ tx: ExecutableTransaction, client: String) async throws(RPCError) -> JSON {
-        switch try await onCallPool(client: client, { $0.execute(tx) }) {
+    func call(_ tx: ExecutableTransaction, at block: UInt64? = nil, client: String) async throws(RPCError) -> JSON {
+        switch try await onCallPool(client: client, at: block, { $0.execute(tx) }) {
         case .failure(let e): throw RPCError(code: -32000, message: e.description)
         case .success(let outcome):
             switch outcome.status {
@@ -478,8 +511,8 @@ public final class EthAPI: RPCHandler, @unchecked Sendable {
         case halted(HaltReason, cap: UInt64)
     }
 
-    func estimateGas(_ base: ExecutableTransaction, client: String) async throws(RPCError) -> JSON {
-        switch try await onCallPool(client: client, { Self.estimate(base, on: $0) }) {
+    func estimateGas(_ base: ExecutableTransaction, at block: UInt64? = nil, client: String) async throws(RPCError) -> JSON {
+        switch try await onCallPool(client: client, at: block, { Self.estimate(base, on: $0) }) {
         case .gas(let gas): return RPCValue.quantity(gas)
         case .invalid(let e): throw RPCError(code: -32000, message: e.description)
         case .reverted(let output): throw Self.revertError(output)

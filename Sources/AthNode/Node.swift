@@ -85,7 +85,7 @@ public final class Node: @unchecked Sendable {
                                     timeoutSeconds: Double(c.rpcCallTimeoutMs) / 1000, perClient: c.rpcCallsPerClient)
             chain = try Chain(dataDirectory: options.home.dataDirectory, genesis: genesis,
                               hooks: ProtocolHooks(report: { logger.error("\($0)") }), callLimits: limits,
-                              progress: { logger.info("\($0)") })
+                              history: c.stateHistory, progress: { logger.info("\($0)") })
         } catch {
             throw NodeError(error.description)
         }

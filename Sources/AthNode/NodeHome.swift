@@ -185,8 +185,22 @@ public struct NodeConfig: Sendable, Equatable {
     public var timeoutDeltaMs = 500
     public var logFormat = "text"
     public var logLevel = "info"
+    /// Blocks of state history kept below the head for reads at past blocks
+    /// (eth_call, eth_getBalance… at block N); nil keeps all of it. A
+    /// validator keeps `defaultStateHistory` unless told otherwise; `athd dev`
+    /// keeps all.
+    public var stateHistory: UInt64? = NodeConfig.defaultStateHistory
+    /// About 28 hours at one block a second.
+    public static let defaultStateHistory: UInt64 = 100_000
 
     public init() {}
+
+    /// "full", or a number of blocks (0 keeps the head's state only).
+    public static func parseHistory(_ text: String) -> UInt64?? {
+        if text == "full" { return .some(nil) }
+        guard let n = UInt64(text), n <= 1_000_000_000_000 else { return nil }
+        return .some(n)
+    }
 
     public var rendered: String {
         """
@@ -234,6 +248,11 @@ public struct NodeConfig: Sendable, Equatable {
         timeout_prevote_ms = \(timeoutPrevoteMs)
         timeout_precommit_ms = \(timeoutPrecommitMs)
         timeout_delta_ms = \(timeoutDeltaMs)
+
+        [state]
+        # State history for reads at past blocks: "full", or how many blocks
+        # below the head to keep (older history is pruned).
+        history = "\(stateHistory.map(String.init) ?? "full")"
 
         [log]
         # text or json
@@ -301,6 +320,11 @@ public struct NodeConfig: Sendable, Equatable {
                 logFormat = try str()
                 guard ["text", "json"].contains(logFormat) else { throw NodeError("line \(i + 1): log.format must be text or json") }
             case ("log", "level"): logLevel = try str()
+            case ("state", "history"):
+                guard let h = NodeConfig.parseHistory(try str()) else {
+                    throw NodeError("line \(i + 1): state.history must be \"full\" or a number of blocks, like \"100000\"")
+                }
+                stateHistory = h
             default: throw NodeError("line \(i + 1): unknown setting \(section.isEmpty ? "" : section + ".")\(key)")
             }
         }

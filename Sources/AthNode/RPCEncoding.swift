@@ -134,7 +134,10 @@ enum BlockSelector: Equatable {
             case "earliest": return .earliest
             case "safe": return .safe
             case "finalized": return .finalized
-            default: return .number(try Params.quantity64(v, i))
+            default:
+                // A bare block hash (EIP-1898 also allows the object form below).
+                if s.count == 66 { return .hash(try Params.hash(s, i)) }
+                return .number(try Params.quantity64(v, i))
             }
         }
         if v.objectValue != nil {

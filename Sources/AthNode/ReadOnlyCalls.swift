@@ -47,6 +47,8 @@ public enum CallFailure: Error, Sendable, Equatable, CustomStringConvertible {
     case cancelled
     /// The store snapshot could not be read.
     case storage(String)
+    /// The state of the block asked for is not kept (pruned, or not yet made).
+    case stateUnavailable(String)
 
     public var description: String {
         switch self {
@@ -55,6 +57,7 @@ public enum CallFailure: Error, Sendable, Equatable, CustomStringConvertible {
         case .overloaded(let n): return "the node has too many calls in progress (limit \(n)); try again later"
         case .cancelled: return "call cancelled: the client went away"
         case .storage(let why): return "cannot read the chain state: \(why)"
+        case .stateUnavailable(let why): return why
         }
     }
 
@@ -64,9 +67,11 @@ public enum CallFailure: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 /// What a read-only job runs on: one consistent snapshot of the committed
-/// head, each execution on fresh state over it, all stopped by one interrupt.
+/// chain at one block (the head, or a past block read through the history
+/// tables), each execution on fresh state over it, all stopped by one interrupt.
 public final class ReadContext {
-    /// The committed head the snapshot holds.
+    /// The block whose state the job reads (the committed head unless a past
+    /// block was asked for); calls run as if in the block after it.
     public let head: Header
     let rules: ChainRules
     let backing: SnapshotBacking
@@ -82,10 +87,10 @@ public final class ReadContext {
     /// The base fee of the block after the head.
     public var nextBaseFee: UInt256 { rules.nextBaseFee(after: head) }
 
-    /// The balance of `address` at the head.
+    /// The balance of `address` at the context's block.
     public func balance(_ address: Address) -> UInt256 { backing.account(address)?.balance ?? .zero }
 
-    /// Runs `tx` as if in the block after the head, changing nothing.
+    /// Runs `tx` as if in the block after the context's block, changing nothing.
     public func execute(_ tx: ExecutableTransaction) -> Result<TransactionOutcome, InvalidTransaction> {
         let context = Self.callBlock(after: head, rules: rules, for: tx)
         let state = JournaledState(blockHashes: blockHashes)
@@ -118,11 +123,16 @@ public final class ReadContext {
 final class SnapshotBacking: StateBacking {
     let snapshot: StoreSnapshot
     let codes: SharedCodeCache
+    /// The past block whose state is read; nil reads the snapshot's head.
+    let block: UInt64?
 
-    init(_ snapshot: StoreSnapshot, codes: SharedCodeCache) { self.snapshot = snapshot; self.codes = codes }
+    init(_ snapshot: StoreSnapshot, codes: SharedCodeCache, at block: UInt64? = nil) {
+        self.snapshot = snapshot; self.codes = codes; self.block = block
+    }
 
     func account(_ address: Address) -> BackedAccount? {
-        guard let record = snapshot.account(address) else { return nil }
+        let found = block.map { snapshot.account(address, at: $0) } ?? snapshot.account(address)
+        guard let record = found else { return nil }
         var code = Code.empty
         if record.codeHash != Commitments.emptyCodeHash {
             code = codes.code(record.codeHash) { snapshot.code(record.codeHash) ?? [] }
@@ -131,7 +141,28 @@ final class SnapshotBacking: StateBacking {
                              hasStorage: record.storageRoot != AccountRecord.emptyStorageRoot)
     }
 
-    func storage(_ address: Address, _ key: UInt256) -> UInt256 { snapshot.storage(address, key) }
+    func storage(_ address: Address, _ key: UInt256) -> UInt256 {
+        block.map { snapshot.storage(address, key, at: $0) } ?? snapshot.storage(address, key)
+    }
+}
+
+/// Block hashes from a snapshot's headers, for calls at a past block. Used
+/// only while the snapshot's closure runs (the job that made it).
+final class SnapshotHeaders: @unchecked Sendable {
+    let snapshot: StoreSnapshot
+    init(_ snapshot: StoreSnapshot) { self.snapshot = snapshot }
+
+    func hash(of number: UInt64) -> Hash32 {
+        guard let raw = snapshot.header(number: number), let header = try? Header(decoding: raw) else { return .zero }
+        return header.hash
+    }
+}
+
+/// What a read at a block whose state is not kept says.
+enum HistoryLimit {
+    static func pruned(_ block: UInt64, from: UInt64) -> String {
+        "the state of block \(block) is not kept: this node keeps state from block \(from) on (athd --history)"
+    }
 }
 
 /// Analysed code by hash, shared by every read-only call (code is immutable
@@ -198,9 +229,11 @@ public final class ReadOnlyCalls: @unchecked Sendable {
         #endif
     }
 
-    /// Runs `body` on a snapshot of the committed head on the pool, within
-    /// the limits. `client` names who asked (the remote address).
-    public func run<T: Sendable>(client: String, _ body: @escaping @Sendable (ReadContext) -> T) async -> Result<T, CallFailure> {
+    /// Runs `body` on a snapshot of the committed head (or of past block
+    /// `block`) on the pool, within the limits. `client` names who asked
+    /// (the remote address).
+    public func run<T: Sendable>(client: String, at block: UInt64? = nil,
+                                 _ body: @escaping @Sendable (ReadContext) -> T) async -> Result<T, CallFailure> {
         let deadline = DispatchTime.now() + limits.timeoutSeconds
         let holder = JobHolder()
         let (store, rules, codes, blockHashes) = (self.store, self.rules, self.codes, self.blockHashes)
@@ -210,9 +243,11 @@ public final class ReadOnlyCalls: @unchecked Sendable {
                 let result = ResultBox<T>()
                 let job = CallJob(client: client, deadline: deadline, timeoutSeconds: timeout, run: { job in
                     Self.execute(job, store: store) { snap in
-                        guard let ctx = ReadContext(snap, rules: rules, codes: codes, interrupt: job.interrupt,
-                                                    blockHashes: blockHashes) else {
-                            return CallFailure.storage("the head block is missing")
+                        let ctx: ReadContext
+                        switch ReadContext.make(snap, at: block, rules: rules, codes: codes, interrupt: job.interrupt,
+                                                blockHashes: blockHashes) {
+                        case .success(let c): ctx = c
+                        case .failure(let failure): return failure
                         }
                         result.value = body(ctx)
                         return nil
@@ -279,6 +314,29 @@ public final class ReadOnlyCalls: @unchecked Sendable {
 }
 
 extension ReadContext {
+    /// A context on past block `block` of `snapshot` (its head when nil), or why there is none.
+    static func make(_ snapshot: StoreSnapshot, at block: UInt64?, rules: ChainRules, codes: SharedCodeCache,
+                     interrupt: ExecutionInterrupt, blockHashes: @escaping @Sendable (UInt64) -> Hash32)
+        -> Result<ReadContext, CallFailure> {
+        guard let block, let head = snapshot.head, block < head.number else {
+            guard let ctx = ReadContext(snapshot, rules: rules, codes: codes, interrupt: interrupt,
+                                        blockHashes: blockHashes) else {
+                return .failure(.storage("the head block is missing"))
+            }
+            return .success(ctx)
+        }
+        let from = snapshot.historyFrom
+        guard block >= from else { return .failure(.stateUnavailable(HistoryLimit.pruned(block, from: from))) }
+        guard let raw = snapshot.header(number: block), let header = try? Header(decoding: raw) else {
+            return .failure(.storage("the header of block \(block) is missing"))
+        }
+        // BLOCKHASH below a past block reads the snapshot's headers (the
+        // recent list covers only the head's last 256).
+        let headers = SnapshotHeaders(snapshot)
+        return .success(ReadContext(head: header, rules: rules, backing: SnapshotBacking(snapshot, codes: codes, at: block),
+                                    interrupt: interrupt, blockHashes: { headers.hash(of: $0) }))
+    }
+
     /// A context on the head block of `snapshot`; nil when the store has none.
     convenience init?(_ snapshot: StoreSnapshot, rules: ChainRules, codes: SharedCodeCache,
                       interrupt: ExecutionInterrupt, blockHashes: @escaping @Sendable (UInt64) -> Hash32) {

@@ -54,19 +54,26 @@ extension ChainStore {
         try checkpoint(.indexesWritten)
 
         // State: accounts (and deletions' storage) before storage writes.
+        // Each key's value before the block goes to the history tables
+        // first (not for genesis: no state is read before it).
+        let keepsHistory = block.number > 0
+        var changed: [UInt8] = []
         for i in plan.accountOrder {
             let (address, record) = state.accounts[i]
             let key = KeyBytes.address(address)
+            if keepsHistory { try recordAccountHistory(key, address, number: block.number, in: txn, changed: &changed) }
             if let record {
                 try txn.put(db.accounts, key, record.encoded)
             } else {
                 try txn.delete(db.accounts, key)
+                if keepsHistory { try recordStorageWipeHistory(key, number: block.number, in: txn, changed: &changed) }
                 try txn.deleteAll(db.storage, prefix: key)
             }
         }
         for i in plan.storageOrder {
             let (address, slot, value) = state.storage[i]
             let key = KeyBytes.slot(address, slot)
+            if keepsHistory { try recordSlotHistory(key, number: block.number, in: txn, changed: &changed) }
             if value.isZero {
                 try txn.delete(db.storage, key)
             } else {
@@ -80,6 +87,8 @@ extension ChainStore {
         for i in plan.codeOrder {
             try txn.putIfAbsent(db.code, .hash(state.code[i].0), state.code[i].1)
         }
+        if !changed.isEmpty { try txn.put(db.historyBlocks, number, changed, flags: MDB_APPEND) }
+        if let keep = historyRetention, block.number > keep { try pruneHistory(upTo: block.number - keep, in: txn) }
         try checkpoint(.stateWritten)
 
         for (i, (_, value)) in meta.enumerated() {

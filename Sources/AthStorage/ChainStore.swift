@@ -24,6 +24,10 @@ import CLMDB
 /// The two log indexes let `logBlocks` range-scan the blocks in which an
 /// address logged, or a topic appeared at a position, without reading blocks.
 ///
+/// `accountHistory`, `storageHistory` and `historyBlocks` keep the state of
+/// past blocks (see `ChainStore+History.swift`); `meta["historyFrom"]` is the
+/// lowest block whose state can be read.
+///
 /// Thread safety: any number of concurrent readers and one writer (further
 /// writers queue). Every getter reads one consistent committed state; use
 /// `snapshot` to make several reads against the same state. Getters return
@@ -32,7 +36,9 @@ import CLMDB
 /// instead, so a damaged store surfaces as a `StorageError` there.
 public final class ChainStore: @unchecked Sendable {
     /// The layout version written to `meta["schema"]`.
-    public static let schemaVersion: UInt32 = 1
+    /// Version 2 added the history tables; a version-1 store is upgraded on
+    /// open, its history starting at its head.
+    public static let schemaVersion: UInt32 = 2
     /// The initial map size of a store opened by `init(directory:)`. The map
     /// is virtual address space; it doubles when a write fills it.
     public static let defaultMapSize = 1 << 30
@@ -43,6 +49,10 @@ public final class ChainStore: @unchecked Sendable {
     /// Test hook: called at each stage of a commit; a returned error aborts
     /// the commit there. Set it only while no commit is running.
     var faultInjection: (@Sendable (CommitStage) -> StorageError?)?
+
+    /// How many blocks of state history to keep below the head; nil keeps
+    /// all of it. Set before the first commit (the node's `--history`).
+    public var historyRetention: UInt64?
 
     /// Opens the store in `directory`, creating the directory (mode 0700) and
     /// the databases if needed.
@@ -103,6 +113,7 @@ enum CommitStage: Sendable, CaseIterable {
 struct Databases: Sendable {
     let meta, accounts, storage, code, headers, hashes, bodies, receipts, transactions: LMDBDatabase
     let logAddresses, logTopics: LMDBDatabase
+    let accountHistory, storageHistory, historyBlocks: LMDBDatabase
 
     init(opening env: LMDBEnvironment, in txn: LMDBTransaction) throws(StorageError) {
         meta = try env.openDatabase("meta", in: txn)
@@ -116,5 +127,8 @@ struct Databases: Sendable {
         transactions = try env.openDatabase("transactions", in: txn)
         logAddresses = try env.openDatabase("logAddresses", in: txn)
         logTopics = try env.openDatabase("logTopics", in: txn)
+        accountHistory = try env.openDatabase("accountHistory", in: txn)
+        storageHistory = try env.openDatabase("storageHistory", in: txn)
+        historyBlocks = try env.openDatabase("historyBlocks", in: txn)
     }
 }

@@ -78,16 +78,25 @@ public struct StoreSnapshot {
         if let v = try txn.get(databases.meta, MetaKey.schema) {
             guard v.count == 4 else { throw .corrupt("the schema version is \(v.count) bytes, expected 4") }
             let found = v.loadUInt32(at: 0)
-            guard found == ChainStore.schemaVersion else {
+            if found == 1 {
+                // Version 1 kept no history: reads go back to the head at the upgrade.
+                let from = try loadHead()?.number ?? 0
+                try KeyBytes.number(from).withBytes { b throws(StorageError) in try txn.put(databases.meta, MetaKey.historyFrom, b) }
+                try writeSchemaVersion(in: txn)
+            } else if found != ChainStore.schemaVersion {
                 throw .incompatibleSchema(found: found, expected: ChainStore.schemaVersion)
             }
         } else {
-            var version = ChainStore.schemaVersion.bigEndian
-            try withUnsafeBytes(of: &version) { buf throws(StorageError) in
-                try txn.put(databases.meta, MetaKey.schema, buf)
-            }
+            try writeSchemaVersion(in: txn)
         }
         _ = try loadHead()
+    }
+
+    private func writeSchemaVersion(in txn: LMDBTransaction) throws(StorageError) {
+        var version = ChainStore.schemaVersion.bigEndian
+        try withUnsafeBytes(of: &version) { buf throws(StorageError) in
+            try txn.put(databases.meta, MetaKey.schema, buf)
+        }
     }
 }
 
@@ -95,7 +104,8 @@ public struct StoreSnapshot {
 enum MetaKey {
     static let head = KeyBytes("head".utf8)!
     static let schema = KeyBytes("schema".utf8)!
-    static let reserved: Set<String> = ["head", "schema"]
+    static let historyFrom = KeyBytes("historyFrom".utf8)!
+    static let reserved: Set<String> = ["head", "schema", "historyFrom"]
 }
 
 extension KeyBytes {

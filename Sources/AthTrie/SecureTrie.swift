@@ -6,7 +6,7 @@ import AthCrypto
 /// keys an attacker chooses. It cannot list its original keys.
 public struct SecureTrie: Sendable {
     /// The underlying trie, keyed by hashed keys.
-    public private(set) var trie = MerklePatriciaTrie()
+    public internal(set) var trie = MerklePatriciaTrie()
 
     /// An empty trie.
     public init() {}

@@ -43,34 +43,16 @@ struct TrieNode: Sendable {
     /// one, caches them, and returns this node's reference.
     mutating func seal() -> [UInt8] {
         if let reference { return reference }
-        var w = RLPWriter()
         switch body {
-        case let .leaf(path, value):
-            w.appendList { list in
-                list.append(bytes: Nibbles.hexPrefix(path, isLeaf: true))
-                list.append(bytes: value)
-            }
+        case .leaf: break
         case .extension(let path, var child):
-            let childReference = child.seal()
+            _ = child.seal()
             body = .extension(path: path, child: child)
-            w.appendList { list in
-                list.append(bytes: Nibbles.hexPrefix(path, isLeaf: false))
-                list.append(raw: childReference)
-            }
         case .branch(var children, let value):
-            var references = [[UInt8]?](repeating: nil, count: 16)
-            for i in 0..<16 where children[i] != nil {
-                references[i] = children[i]!.seal()
-            }
+            for i in 0..<16 where children[i] != nil { _ = children[i]!.seal() }
             body = .branch(children: children, value: value)
-            w.appendList { list in
-                for reference in references {
-                    if let reference { list.append(raw: reference) } else { list.append(bytes: [UInt8]()) }
-                }
-                list.append(bytes: value)
-            }
         }
-        let encoded = w.bytes
+        let encoded = encoded()
         // Yellow Paper, appendix D: nodes under 32 bytes are inlined in their parent.
         let made: [UInt8]
         if encoded.count < 32 {
@@ -82,6 +64,32 @@ struct TrieNode: Sendable {
         }
         reference = made
         return made
+    }
+
+    /// This node's RLP. Its children must be sealed (their references are
+    /// what it holds).
+    func encoded() -> [UInt8] {
+        var w = RLPWriter()
+        switch body {
+        case let .leaf(path, value):
+            w.appendList { list in
+                list.append(bytes: Nibbles.hexPrefix(path, isLeaf: true))
+                list.append(bytes: value)
+            }
+        case let .extension(path, child):
+            w.appendList { list in
+                list.append(bytes: Nibbles.hexPrefix(path, isLeaf: false))
+                list.append(raw: child.reference!)
+            }
+        case let .branch(children, value):
+            w.appendList { list in
+                for child in children {
+                    if let child { list.append(raw: child.reference!) } else { list.append(bytes: [UInt8]()) }
+                }
+                list.append(bytes: value)
+            }
+        }
+        return w.bytes
     }
 
     /// The root hash of the trie whose root this node is: the root is always

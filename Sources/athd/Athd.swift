@@ -55,6 +55,8 @@ struct RunOptions: ParsableArguments {
     @Option(help: "eth_call and eth_estimateGas calls one client address may have in progress (default 8).")
     var rpcCallsPerClient: Int?
     @Option(help: "Prometheus metrics port; 0 picks a free one.") var metricsPort: Int?
+    @Option(help: "State history for reads at past blocks: full, or how many blocks below the head to keep (default: full on athd dev, \(NodeConfig.defaultStateHistory) otherwise).")
+    var history: String?
     @Option(help: "Log format: text or json.") var logFormat: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String?
 
@@ -97,6 +99,12 @@ struct RunOptions: ParsableArguments {
             config.rpcCallsPerClient = rpcCallsPerClient
         }
         if let metricsPort { guard (0...65535).contains(metricsPort) else { throw ValidationError("--metrics-port must lie in 0...65535") }; config.metricsPort = metricsPort }
+        if let history {
+            guard let h = NodeConfig.parseHistory(history) else {
+                throw ValidationError("--history must be full or a number of blocks, like --history 100000")
+            }
+            config.stateHistory = h
+        }
         if let logFormat {
             guard LogFormat(rawValue: logFormat) != nil else { throw ValidationError("--log-format must be text or json") }
             config.logFormat = logFormat
@@ -310,6 +318,7 @@ extension Athd {
                 }
             }
             var config = NodeConfig()
+            config.stateHistory = nil  // a dev chain keeps all of its history
             try run.apply(to: &config)
             let production: BlockProduction = instant ? .instant : .interval(milliseconds: blockTimeMs)
             let count = accounts

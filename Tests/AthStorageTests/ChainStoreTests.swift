@@ -55,7 +55,7 @@ import Testing
         #expect(store.storage(bob, UInt256.max) == 1)
         #expect(store.storage(bob, 8) == .zero)
         #expect(store.code(codeHash) == code)
-        #expect(store.meta("schema") == [0, 0, 0, 1])
+        #expect(store.meta("schema") == [0, 0, 0, 2])
     }
 
     @Test func storageValuesAreStoredMinimalBigEndian() throws {

@@ -71,6 +71,14 @@ struct LMDBTransaction {
         return deleted
     }
 
+    /// How many records `db` holds and the bytes of its pages.
+    func stat(_ db: LMDBDatabase) throws(StorageError) -> (entries: Int, bytes: Int) {
+        var s = MDB_stat()
+        try lmdbCheck(mdb_stat(raw, db.handle, &s), "read the statistics of \(db.name)")
+        let pages = Int(s.ms_branch_pages) + Int(s.ms_leaf_pages) + Int(s.ms_overflow_pages)
+        return (Int(s.ms_entries), pages * Int(s.ms_psize))
+    }
+
     /// A cursor over `db`, closed when the value goes away.
     func openCursor(_ db: LMDBDatabase) throws(StorageError) -> LMDBCursor {
         var cursor: OpaquePointer?
