@@ -131,5 +131,14 @@ if [[ -n "${ATHD:-}" ]]; then
     printf '%-34s %14s\n' "finality p99 at $rate tx/s" "$(field finality_p99_ms "$net") ms"
     printf '%-34s %14s\n' "finality median/p99, burst" "$(field burst_finality_median_ms "$net")/$(field burst_finality_p99_ms "$net") ms"
     echo "  ($net)"
+    # Reads at a random past block against the head's, on a chain of
+    # HISTORY_BLOCKS blocks with a transfer and storage load (goal: ≥ 0.5).
+    hist=$("$python" "$here/history_bench.py" "$ATHD" --blocks "${HISTORY_BLOCKS:-10000}")
+    row "eth_getBalance at a past block" "$(field balance_past_per_s "$hist")" "$(field balance_head_per_s "$hist")" \
+        reads/s "$(field balance_ratio "$hist")" 0.5
+    row "eth_call at a past block" "$(field call_past_per_s "$hist")" "$(field call_head_per_s "$hist")" \
+        calls/s "$(field call_ratio "$hist")" 0.5
+    printf '%-34s %14s\n' "state history per block" "$(field bytes_per_block "$hist") B"
+    echo "  ($hist)"
 fi
 exit $status

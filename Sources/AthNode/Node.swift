@@ -322,6 +322,12 @@ public final class Node: @unchecked Sendable {
         metrics.gauge("ath_mempool_pending", help: "Executable transactions in the mempool").set(Double(stats.pending))
         metrics.gauge("ath_mempool_queued", help: "Future transactions in the mempool").set(Double(stats.queued))
         metrics.gauge("ath_mempool_bytes", help: "Bytes of transactions in the mempool").set(Double(stats.bytes))
+        if let history = try? chain.store.historySize() {
+            metrics.gauge("ath_state_history_entries", help: "Entries in the state history tables (account and slot values before each block)")
+                .set(Double(history.entries))
+            metrics.gauge("ath_state_history_bytes", help: "Bytes of the state history tables' pages").set(Double(history.bytes))
+        }
+        metrics.gauge("ath_state_history_from", help: "Lowest block whose state the node can read").set(Double(chain.store.historyFrom))
         if !c.block.transactions.isEmpty || h.number % 10 == 0 {
             logger.info("block committed", metadata: [
                 "number": "\(h.number)", "txs": "\(c.block.transactions.count)", "gas_used": "\(h.gasUsed)",
