@@ -108,7 +108,6 @@ EVM_BENCH ?= $(abspath ../shared/evm-bench)
 bench: deps venv
 	$(SWIFT) build -c release $(SWIFTFLAGS)
 	ATHD=.build/release/athd bash Benchmarks/run.sh .build/release/athbench $(PY)
-	$(PY) -m pip install -q --disable-pip-version-check pyrevm==0.3.7
 	$(PY) Benchmarks/evm_bench.py .build/release/ath $(EVM_BENCH) --pairs 10
 
 clean:

@@ -28,9 +28,31 @@ public struct EVM<H: Host, T: Tracer> {
         }
     }
 
+    /// A call frame, told to the tracer when one is enabled.
+    mutating func call(_ m: Message) -> ExecutionResult {
+        guard T.isEnabled else { return callFrame(m) }
+        tracer.enter(m, created: nil)
+        let result = callFrame(m)
+        tracer.exit(result)
+        return result
+    }
+
+    /// A create frame, told to the tracer when one is enabled.
+    mutating func create(_ m: Message) -> ExecutionResult {
+        guard T.isEnabled else { return createFrame(m) }
+        let nonce = host.nonce(m.caller)
+        let address = m.kind == .create2
+            ? Self.create2Address(sender: m.caller, salt: m.salt, initcode: m.input)
+            : Self.createAddress(sender: m.caller, nonce: nonce)
+        tracer.enter(m, created: address)
+        let result = createFrame(m)
+        tracer.exit(result)
+        return result
+    }
+
     /// A call frame: value transfer, then a precompile or the code at
     /// `codeAddress`. Its changes are kept only on success.
-    mutating func call(_ m: Message) -> ExecutionResult {
+    private mutating func callFrame(_ m: Message) -> ExecutionResult {
         if host.isInterrupted { return ExecutionResult(status: .halt(.interrupted), gasLeft: 0, gasRefund: 0, output: []) }
         let checkpoint = host.checkpoint()
         let isPrecompile = PrecompileDispatch.isPrecompile(m.codeAddress, chainPrecompiles: block.chainPrecompiles)
@@ -71,7 +93,7 @@ public struct EVM<H: Host, T: Tracer> {
 
     /// A create frame: bump the creator's nonce, derive the address, check
     /// for a collision, run the initcode and deposit the code it returns.
-    mutating func create(_ m: Message) -> ExecutionResult {
+    private mutating func createFrame(_ m: Message) -> ExecutionResult {
         if host.isInterrupted { return ExecutionResult(status: .halt(.interrupted), gasLeft: 0, gasRefund: 0, output: []) }
         let nonce = host.nonce(m.caller)
         guard nonce < .max else {  // EIP-2681
@@ -150,6 +172,7 @@ public struct EVM<H: Host, T: Tracer> {
         var frame = Frame(code: code, message: message, stackBase: stacks.stack(depth: message.depth))
         let result = frame.run(&self)
         frame.memory.release()
+        if T.isEnabled { tracer.frameEnded(gasLeft: result.gasLeft) }
         return result
     }
 

@@ -60,7 +60,9 @@ struct Frame {
             if T.isEnabled {
                 evm.tracer.step(TraceStep(pc: pc, op: op, gas: UInt64(gas), gasCost: UInt64(check.gas),
                                           depth: message.depth + 1, stack: stack.items,
-                                          memorySize: memory.size, refund: refund))
+                                          memorySize: memory.size, refund: refund,
+                                          memory: evm.tracer.wantsMemory ? memory.bytes(0, memory.size) : [],
+                                          address: message.target))
             }
             let overMin = (UnsafeRawPointer(stack.top) - stackBase) &- Int(check.minStackBytes)
             if UInt(bitPattern: overMin) > UInt(check.stackRangeBytes) {
@@ -153,7 +155,10 @@ struct Frame {
                 pc &+= n
             case 0x80...0x8f: stack.push(stack[Int(op &- 0x80)])
             case 0x90...0x9f: swap(Int(op &- 0x8f))
-            case 0xa0...0xa4: try log(Int(op &- 0xa0), evm.host)
+            case 0xa0...0xa4:
+                let emitted = try log(Int(op &- 0xa0))
+                evm.host.emitLog(emitted)
+                if T.isEnabled { evm.tracer.log(emitted) }
             case 0xf0: try create(&evm, kind: .create)
             case 0xf1: try call(&evm, kind: .call)
             case 0xf2: try call(&evm, kind: .callCode)

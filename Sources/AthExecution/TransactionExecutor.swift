@@ -47,6 +47,19 @@ public enum TransactionExecutor {
     public static func execute(_ tx: ExecutableTransaction, state: JournaledState, block: BlockContext,
                                simulate: Bool = false,
                                trace: ((TraceStep) -> Void)? = nil) throws(InvalidTransaction) -> TransactionOutcome {
+        if let trace {
+            var tracer = CostedStepTracer(trace)
+            return try execute(tx, state: state, block: block, simulate: simulate, tracer: &tracer)
+        }
+        var tracer = NoTracer()
+        return try execute(tx, state: state, block: block, simulate: simulate, tracer: &tracer)
+    }
+
+    /// `execute` with a tracer that sees every instruction, frame and log
+    /// (debug_traceTransaction and the other debug_ tracers).
+    public static func execute<T: Tracer>(_ tx: ExecutableTransaction, state: JournaledState, block: BlockContext,
+                                          simulate: Bool = false,
+                                          tracer: inout T) throws(InvalidTransaction) -> TransactionOutcome {
         // Validity (geth's preCheck, then intrinsic gas).
         let expectedNonce = state.nonce(tx.sender)
         if !simulate {
@@ -115,10 +128,11 @@ public enum TransactionExecutor {
             message = Message(kind: .create, target: .zero, codeAddress: .zero, caller: tx.sender, value: tx.value,
                               input: tx.data, gas: tx.gasLimit - intrinsic)
         }
-        let result = executeOnJournaledState(
-            state, block: block,
-            transaction: TransactionContext(origin: tx.sender, gasPrice: gasPrice, blobHashes: tx.blobHashes),
-            message: message, trace: trace)
+        var evm = EVM(host: state, block: block,
+                      transaction: TransactionContext(origin: tx.sender, gasPrice: gasPrice, blobHashes: tx.blobHashes),
+                      tracer: tracer)
+        let result = evm.execute(message)
+        tracer = evm.tracer
 
         // EIP-3529: refunds capped at a fifth of the gas used.
         var gasLeft = result.gasLeft

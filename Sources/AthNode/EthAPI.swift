@@ -52,7 +52,7 @@ public final class EthAPI: RPCHandler, @unchecked Sendable {
         "eth_getBlockTransactionCountByHash", "eth_call", "eth_estimateGas", "eth_gasPrice",
         "eth_maxPriorityFeePerGas", "eth_feeHistory", "eth_getLogs", "eth_getProof", "eth_getBlockReceipts", "txpool_status", "txpool_content", "eth_subscribe", "eth_unsubscribe",
         "ath_validators", "ath_status",
-    ]).union(oracleMethods).union(filterMethods)
+    ]).union(oracleMethods).union(filterMethods).union(debugMethods)
 
     public func handle(method: String, params: JSON, context: RPCRequestContext) async throws(RPCError) -> JSON {
         let p = try Params(params)
@@ -153,6 +153,8 @@ public final class EthAPI: RPCHandler, @unchecked Sendable {
         case "txpool_content":
             try p.require(count: 0...0)
             return txpoolContent()
+        case _ where Self.debugMethods.contains(method):
+            return try await handleDebug(method, p, client: Self.client(context))
         case _ where Self.filterMethods.contains(method):
             return try handleFilter(method, p, owner: Self.client(context))
         case "ath_validators":

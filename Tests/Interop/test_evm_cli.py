@@ -53,3 +53,39 @@ def test_hostile_bytecode_halts(ath_bin, code, reason):
     out = json.loads(r.stdout)
     assert out["status"].startswith("halt") and reason in out["status"], out
     assert out["gas_used"] == 100000
+
+
+REVM_CASES = [
+    "GeneralStateTests/stMemExpandingEIP150Calls/CallAndCallcodeConsumeMoreGasThenTransactionHasWithMemExpandingCalls.json",
+    "GeneralStateTests/stMemExpandingEIP150Calls/DelegateCallOnEIPWithMemExpandingCalls.json",
+]
+
+
+@pytest.mark.parametrize("fixture", REVM_CASES, ids=[os.path.basename(c)[:-5] for c in REVM_CASES])
+def test_trace_gas_costs_match_revm(ath_bin, fixture):
+    """Each step's gasCost (memory expansion, cold access, the gas a call
+    hands on) equals revm's (pyrevm's EIP-3155 tracer) on a state test."""
+    import sys
+    base = os.environ.get("ETHEREUM_TESTS")
+    if not base:
+        pytest.fail("ETHEREUM_TESTS is not set (make test sets it)")
+    path = os.path.join(base, fixture)
+    name = os.path.basename(fixture)[:-5]
+    ours = run(ath_bin, "conformance", "state", path, "--trace", name)
+    assert ours.returncode == 0, ours.stdout + ours.stderr
+    revm = subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "revm_trace.py"), path],
+                          capture_output=True, text=True, timeout=120)
+    assert revm.returncode == 0, revm.stderr
+
+    def steps(text):
+        out = []
+        for line in text.splitlines():
+            if line.startswith('{"pc"'):
+                d = json.loads(line)
+                out.append((d["pc"], d["op"], int(d["gas"], 16), int(d["gasCost"], 16), d["depth"]))
+        return out
+    mine, theirs = steps(ours.stderr), steps(revm.stdout)
+    assert len(mine) == len(theirs) > 10
+    assert any(op in (0xf1, 0xf2, 0xf4) for _, op, _, _, _ in mine), "the case makes calls"
+    for i, (a, b) in enumerate(zip(mine, theirs)):
+        assert a == b, f"step {i}: ours {a}, revm {b}"

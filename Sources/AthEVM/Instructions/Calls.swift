@@ -53,6 +53,7 @@ extension Frame {
             callee = Message(kind: .call, target: address, codeAddress: address, caller: me, value: value,
                              input: input, gas: UInt64(callGas), isStatic: message.isStatic, depth: message.depth + 1)
         }
+        if T.isEnabled { evm.tracer.charged(gasLeft: UInt64(gas)) }
         let result = evm.call(callee)
         gas &+= Int64(clamping: result.gasLeft)
         returnData = result.output
@@ -89,6 +90,7 @@ extension Frame {
         let m = Message(kind: kind, target: .zero, codeAddress: .zero, caller: me, value: value,
                         input: memory.bytes(r.offset, r.size), gas: UInt64(callGas), isStatic: false,
                         depth: message.depth + 1, salt: salt)
+        if T.isEnabled { evm.tracer.charged(gasLeft: UInt64(gas)) }
         let result = evm.create(m)
         gas &+= Int64(clamping: result.gasLeft)
         switch result.status {

@@ -15,8 +15,9 @@ extension Frame {
         pc = Int(destination.low64)
     }
 
-    /// LOG0–LOG4: 375 per topic and 375 base in the table, 8 per data byte here.
-    mutating func log<H: Host>(_ topicCount: Int, _ host: H) throws(HaltReason) {
+    /// LOG0–LOG4: 375 per topic and 375 base in the table, 8 per data byte
+    /// here; the caller emits the log.
+    mutating func log(_ topicCount: Int) throws(HaltReason) -> Log {
         if message.isStatic { throw .staticStateChange }
         let offset = stack.pop(), size = stack.pop()
         let r = try memoryRegion(offset, size)
@@ -24,7 +25,7 @@ extension Frame {
         var topics: [Hash32] = []
         topics.reserveCapacity(topicCount)
         for _ in 0..<topicCount { topics.append(Hash32(word: stack.pop())) }
-        host.emitLog(Log(address: message.target, topics: topics, data: memory.bytes(r.offset, r.size)))
+        return Log(address: message.target, topics: topics, data: memory.bytes(r.offset, r.size))
     }
 
     /// SELFDESTRUCT per EIP-6780: 5000 in the table, 2600 for a cold
