@@ -127,10 +127,22 @@ public struct NoSystemHooks: SystemHooks {
     public func endBlock(_ calls: SystemCaller) {}
 }
 
+/// The logs a block's system calls emitted (they belong to no transaction),
+/// in order: the begin-block calls' first.
+public final class SystemLogSink: @unchecked Sendable {
+    public private(set) var logs: [LogRecord] = []
+    public init() {}
+    func append(_ new: [Log]) {
+        logs += new.map { LogRecord(address: $0.address, topics: $0.topics, data: $0.data) }
+    }
+}
+
 /// Runs system calls inside a block being built or replayed.
 public struct SystemCaller {
     let state: JournaledState
     let block: BlockContext
+    /// Where the calls' logs go (none when nothing keeps them).
+    let sink: SystemLogSink?
     /// The block's proposer (from its header).
     public let proposer: Address
     /// Who signed the parent's commit.
@@ -138,8 +150,8 @@ public struct SystemCaller {
     /// Double-sign evidence the block includes.
     public let evidence: [DoubleSignEvidenceInput]
 
-    init(state: JournaledState, block: BlockContext, environment: BlockEnvironment) {
-        self.state = state; self.block = block; self.proposer = environment.proposer
+    init(state: JournaledState, block: BlockContext, environment: BlockEnvironment, sink: SystemLogSink? = nil) {
+        self.state = state; self.block = block; self.sink = sink; self.proposer = environment.proposer
         self.signers = environment.signers; self.evidence = environment.evidence
     }
     /// Gas each system call may use (not paid by anyone).
@@ -155,6 +167,7 @@ public struct SystemCaller {
         let result = executeOnJournaledState(state, block: block,
                                              transaction: TransactionContext(origin: systemAddress, gasPrice: .zero),
                                              message: message, trace: nil)
+        if result.status == .success { sink?.append(state.logs) }
         state.finalizeTransaction()
         return result
     }
@@ -179,6 +192,10 @@ public struct ExecutedBlock: Sendable {
     public var diff: StateDiff
     /// Outputs of each transaction (return or revert data), for tracing and RPC.
     public var createdAddresses: [Address?]
+    /// The logs of the block's system calls, begin-block ones first.
+    public var systemLogs: [LogRecord] = []
+    /// How many of `systemLogs` the begin-block calls emitted.
+    public var systemLogsBeforeTransactions = 0
 }
 
 /// Why a transaction was left out of a block being built.
@@ -202,11 +219,14 @@ public final class BlockBuilder {
     private(set) var senders: [Address] = []
     private(set) var receipts: [Receipt] = []
     private(set) var created: [Address?] = []
+    let systemLogs = SystemLogSink()
+    let systemLogsBeforeTransactions: Int
 
     public init(world: WorldState, environment: BlockEnvironment, rules: ChainRules, hooks: any SystemHooks) {
         self.world = world; self.environment = environment; self.rules = rules; self.hooks = hooks
         context = rules.blockContext(environment)
-        hooks.beginBlock(SystemCaller(state: world.state, block: context, environment: environment))
+        hooks.beginBlock(SystemCaller(state: world.state, block: context, environment: environment, sink: systemLogs))
+        systemLogsBeforeTransactions = systemLogs.logs.count
     }
 
     public var gasLeft: UInt64 { environment.gasLimit - gasUsed }
@@ -234,7 +254,7 @@ public final class BlockBuilder {
     /// Runs the end-of-block calls, folds the state changes into the tries
     /// and seals the header.
     public func finish(knownTransactionsRoot: Hash32? = nil) -> ExecutedBlock {
-        hooks.endBlock(SystemCaller(state: world.state, block: context, environment: environment))
+        hooks.endBlock(SystemCaller(state: world.state, block: context, environment: environment, sink: systemLogs))
         // The state tries and the list roots are independent: fold them on two threads.
         nonisolated(unsafe) var committed: (root: Hash32, diff: StateDiff)?
         nonisolated(unsafe) var lists: (tx: Hash32, receipts: Hash32)?
@@ -261,7 +281,8 @@ public final class BlockBuilder {
         header.lastCommitHash = environment.lastCommitHash
         header.evidenceHash = environment.evidenceHash
         return ExecutedBlock(block: Block(header: header, transactions: transactions, senders: senders),
-                             receipts: receipts, diff: diff, createdAddresses: created)
+                             receipts: receipts, diff: diff, createdAddresses: created, systemLogs: systemLogs.logs,
+                             systemLogsBeforeTransactions: systemLogsBeforeTransactions)
     }
 }
 
@@ -324,7 +345,8 @@ public enum BlockValidator {
         guard c.logsBloom == h.logsBloom else { throw .header("logs bloom does not match the receipts") }
         guard c.stateRoot == h.stateRoot else { throw .mismatch(field: "state root", header: h.stateRoot, computed: c.stateRoot) }
         return ExecutedBlock(block: block, receipts: executed.receipts, diff: executed.diff,
-                             createdAddresses: executed.createdAddresses)
+                             createdAddresses: executed.createdAddresses, systemLogs: executed.systemLogs,
+                             systemLogsBeforeTransactions: executed.systemLogsBeforeTransactions)
     }
 }
 

@@ -13,6 +13,8 @@ import AthMempool
 public struct CommittedBlock: Sendable {
     public var block: Block
     public var receipts: [Receipt]
+    /// The logs of the block's system calls (see `SystemEvents`).
+    public var systemEvents = SystemEvents()
     /// Wall-clock time the block took to build and commit.
     public var buildSeconds: Double
 }
@@ -180,8 +182,8 @@ public final class Chain: @unchecked Sendable {
                                 started: UInt64) -> Result<CommittedBlock, ChainError> {
         let header = executed.block.header
         do {
-            try store.commit(block: Self.record(executed.block, receipts: executed.receipts), state: Self.changes(executed.diff),
-                             meta: meta)
+            try store.commit(block: Self.record(executed.block, receipts: executed.receipts, system: SystemEvents(executed)),
+                             state: Self.changes(executed.diff), meta: meta)
         } catch {
             let reload = reloadState()
             return .failure(ChainError("cannot commit block \(header.number): \(error)\(reload.map { "; \($0)" } ?? "")"))
@@ -190,7 +192,8 @@ public final class Chain: @unchecked Sendable {
         recent.record(header.number, header.hash)
         _ = mempool.update(state: stateView, baseFee: rules.nextBaseFee(after: header))
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        let committed = CommittedBlock(block: executed.block, receipts: executed.receipts, buildSeconds: seconds)
+        var committed = CommittedBlock(block: executed.block, receipts: executed.receipts, buildSeconds: seconds)
+        committed.systemEvents = SystemEvents(executed)
         for listener in listeners.withLock({ $0 }) { listener(committed) }
         return .success(committed)
     }
@@ -339,12 +342,13 @@ public final class Chain: @unchecked Sendable {
 
     // MARK: Store conversions
 
-    static func record(_ block: Block, receipts: [Receipt]) -> BlockRecord {
+    static func record(_ block: Block, receipts: [Receipt], system: SystemEvents = SystemEvents()) -> BlockRecord {
         var logs: [(address: Address, topics: [Hash32])] = []
         for r in receipts { for l in r.logs { logs.append((l.address, l.topics)) } }
+        for l in system.all { logs.append((l.address, l.topics)) }
         return BlockRecord(number: block.number, hash: block.hash, header: block.header.encoded, body: block.encodedBody,
                            receipts: Receipt.encodeList(receipts), transactionHashes: block.transactions.map(\.hash),
-                           logs: logs)
+                           logs: logs, systemEvents: system.isEmpty ? [] : system.encoded)
     }
 
     static func changes(_ diff: StateDiff) -> StateChanges {

@@ -50,11 +50,15 @@ extension EthAPI {
         let size: Int
         /// Index of each transaction's first log in the block.
         let firstLogIndex: [Int]
-        init(block: Block, receipts: [Receipt], size: Int) {
-            self.block = block; self.receipts = receipts; self.size = size
+        /// The logs of the block's system calls, and the log index of the first.
+        let system: SystemEvents
+        let firstSystemLogIndex: Int
+        init(block: Block, receipts: [Receipt], size: Int, system: SystemEvents = SystemEvents()) {
+            self.block = block; self.receipts = receipts; self.size = size; self.system = system
             var idx: [Int] = [], k = 0
             for r in receipts { idx.append(k); k += r.logs.count }
             firstLogIndex = idx
+            firstSystemLogIndex = k
         }
     }
 
@@ -66,7 +70,10 @@ extension EthAPI {
             let header = try Header(decoding: rawHeader)
             let block = try Block(header: header, body: body)
             let receipts = try Receipt.decodeList(rawReceipts)
-            let b = LoadedBlock(block: block, receipts: receipts, size: rawHeader.count + body.count)
+            let system = try chain.store.systemEvents(number: number).map { raw throws(BlockDecodingError) in
+                try SystemEvents(decoding: raw)
+            } ?? SystemEvents()
+            let b = LoadedBlock(block: block, receipts: receipts, size: rawHeader.count + body.count, system: system)
             blocks.put(number, b)
             return b
         } catch {
@@ -168,14 +175,48 @@ extension EthAPI {
         ])
     }
 
-    /// The JSON of every log of a freshly committed block (for `logs` subscriptions).
+    /// A system-call log (`k` in the block's begin-then-end order) as one
+    /// of the pseudo-transaction after the block's last transaction.
+    func systemLogJSON(_ b: LoadedBlock, log k: Int) -> JSON {
+        let l = b.system.all[k]
+        return .object([
+            ("address", RPCValue.address(l.address)), ("topics", .array(l.topics.map(RPCValue.hash))),
+            ("data", RPCValue.data(l.data)), ("blockNumber", RPCValue.quantity(b.block.number)),
+            ("blockHash", RPCValue.hash(b.block.hash)), ("blockTimestamp", RPCValue.quantity(b.block.header.timestamp)),
+            ("transactionHash", RPCValue.hash(SystemEvents.transactionHash(blockHash: b.block.hash))),
+            ("transactionIndex", RPCValue.quantity(b.block.transactions.count)),
+            ("logIndex", RPCValue.quantity(b.firstSystemLogIndex + k)), ("removed", .bool(false)),
+        ])
+    }
+
+    /// The JSON of every log of a freshly committed block, system-call logs
+    /// last (for `logs` subscriptions).
     func logsJSON(of committed: CommittedBlock) -> [JSON] {
-        let b = LoadedBlock(block: committed.block, receipts: committed.receipts, size: 0)
-        blocks.put(committed.block.number, LoadedBlock(block: committed.block, receipts: committed.receipts,
-                                                       size: committed.block.header.encoded.count + committed.block.encodedBody.count))
+        let b = LoadedBlock(block: committed.block, receipts: committed.receipts,
+                            size: committed.block.header.encoded.count + committed.block.encodedBody.count,
+                            system: committed.systemEvents)
+        blocks.put(committed.block.number, b)
         var out: [JSON] = []
         for i in b.receipts.indices { for k in b.receipts[i].logs.indices { out.append(logJSON(b, tx: i, log: k)) } }
+        for k in b.system.all.indices { out.append(systemLogJSON(b, log: k)) }
         return out
+    }
+
+    /// `ath_blockEvents`: the logs of a block's system calls, each with its
+    /// phase (`begin`: before the transactions, `end`: after them).
+    func blockEvents(_ p: Params) throws(RPCError) -> JSON {
+        try p.require(count: 1...1)
+        guard let n = resolve(try BlockSelector.parse(p[0], 0)), let b = try loaded(n) else { return .null }
+        let begin = b.system.begin.count
+        return .object([
+            ("number", RPCValue.quantity(n)), ("hash", RPCValue.hash(b.block.hash)),
+            ("transactionHash", RPCValue.hash(SystemEvents.transactionHash(blockHash: b.block.hash))),
+            ("events", .array(b.system.all.indices.map { k in
+                guard case .object(var fields) = systemLogJSON(b, log: k) else { return .null }
+                fields.append(("phase", .string(k < begin ? "begin" : "end")))
+                return .object(fields)
+            })),
+        ])
     }
 
     /// The header JSON for `newHeads` subscriptions.

@@ -129,6 +129,12 @@ extension EthAPI {
                     }
                 }
             }
+            for (k, l) in b.system.all.enumerated() where q.matches(l) {
+                out.append(systemLogJSON(b, log: k))
+                if out.count > Self.maxLogResults {
+                    throw RPCError(code: -32005, message: "query returned more than \(Self.maxLogResults) results")
+                }
+            }
         }
         return out
     }

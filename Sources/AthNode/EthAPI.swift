@@ -50,7 +50,7 @@ public final class EthAPI: RPCHandler, @unchecked Sendable {
         "eth_getStorageAt", "eth_sendRawTransaction", "eth_getTransactionByHash", "eth_getTransactionReceipt",
         "eth_getBlockByNumber", "eth_getBlockByHash", "eth_getBlockTransactionCountByNumber",
         "eth_getBlockTransactionCountByHash", "eth_call", "eth_estimateGas", "eth_gasPrice",
-        "eth_maxPriorityFeePerGas", "eth_feeHistory", "eth_getLogs", "eth_getProof", "eth_getBlockReceipts", "txpool_status", "txpool_content", "eth_subscribe", "eth_unsubscribe",
+        "eth_maxPriorityFeePerGas", "eth_feeHistory", "eth_getLogs", "eth_getProof", "eth_getBlockReceipts", "txpool_status", "txpool_content", "ath_blockEvents", "eth_subscribe", "eth_unsubscribe",
         "ath_validators", "ath_status",
     ]).union(oracleMethods).union(filterMethods).union(debugMethods)
 
@@ -145,6 +145,8 @@ public final class EthAPI: RPCHandler, @unchecked Sendable {
             return try logs(p)
         case "eth_getProof":
             return try await proof(p, client: Self.client(context))
+        case "ath_blockEvents":
+            return try blockEvents(p)
         case "eth_getBlockReceipts":
             return try blockReceipts(p)
         case "txpool_status":

@@ -29,6 +29,7 @@ extension ChainStore {
         try txn.put(db.headers, number, block.header, flags: MDB_APPEND)
         try txn.put(db.bodies, number, block.body, flags: MDB_APPEND)
         try txn.put(db.receipts, number, block.receipts, flags: MDB_APPEND)
+        if !block.systemEvents.isEmpty { try txn.put(db.systemEvents, number, block.systemEvents, flags: MDB_APPEND) }
         try number.withBytes { n throws(StorageError) in try txn.put(db.hashes, .hash(block.hash), n) }
         try checkpoint(.blockWritten)
 

@@ -18,6 +18,9 @@ extension ChainStore {
     /// The encoded receipts of block `number`.
     public func receipts(number: UInt64) -> [UInt8]? { view { $0.receipts(number: number) } }
 
+    /// The encoded system-call logs of block `number`; nil when it has none.
+    public func systemEvents(number: UInt64) -> [UInt8]? { view { $0.systemEvents(number: number) } }
+
     /// The block and position of the transaction with hash `hash`.
     public func transactionLocation(_ hash: Hash32) -> (number: UInt64, index: UInt32)? {
         view { $0.transactionLocation(hash) }

@@ -20,6 +20,7 @@ import CLMDB
 /// | `transactions` | transaction hash (32)                 | number (8) + index in block (u32, 4)   |
 /// | `logAddresses` | address (20) + number (8)             | empty                                  |
 /// | `logTopics`    | position (1) + topic (32) + number (8)| empty                                  |
+/// | `systemEvents` | number (8)                            | the block's system-call logs, encoded by the caller (only when any) |
 ///
 /// The two log indexes let `logBlocks` range-scan the blocks in which an
 /// address logged, or a topic appeared at a position, without reading blocks.
@@ -114,6 +115,7 @@ struct Databases: Sendable {
     let meta, accounts, storage, code, headers, hashes, bodies, receipts, transactions: LMDBDatabase
     let logAddresses, logTopics: LMDBDatabase
     let accountHistory, storageHistory, historyBlocks: LMDBDatabase
+    let systemEvents: LMDBDatabase
 
     init(opening env: LMDBEnvironment, in txn: LMDBTransaction) throws(StorageError) {
         meta = try env.openDatabase("meta", in: txn)
@@ -130,5 +132,6 @@ struct Databases: Sendable {
         accountHistory = try env.openDatabase("accountHistory", in: txn)
         storageHistory = try env.openDatabase("storageHistory", in: txn)
         historyBlocks = try env.openDatabase("historyBlocks", in: txn)
+        systemEvents = try env.openDatabase("systemEvents", in: txn)
     }
 }

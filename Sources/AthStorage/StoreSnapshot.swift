@@ -28,6 +28,9 @@ public struct StoreSnapshot {
     /// The encoded receipts of block `number`.
     public func receipts(number: UInt64) -> [UInt8]? { bytes(databases.receipts, .number(number)) }
 
+    /// The encoded system-call logs of block `number`; nil when it has none.
+    public func systemEvents(number: UInt64) -> [UInt8]? { bytes(databases.systemEvents, .number(number)) }
+
     /// The block and position of the transaction with hash `hash`.
     public func transactionLocation(_ hash: Hash32) -> (number: UInt64, index: UInt32)? {
         guard let v = value(databases.transactions, .hash(hash)), v.count == 12 else { return nil }

@@ -7,6 +7,19 @@ import Testing
     let alice = Address(low: 0xa11ce)
     let bob = Address(low: 0xb0b)
 
+    @Test func systemEventsAreKeptPerBlockAndIndexed() throws {
+        try withStore { store, _ in
+            try store.commit(block: makeBlock(0), state: StateChanges())
+            var block = makeBlock(1, logs: [(alice, [topicHash(7)])])
+            block.systemEvents = [1, 2, 3]
+            try store.commit(block: block, state: StateChanges())
+            try store.commit(block: makeBlock(2), state: StateChanges())
+            #expect(store.systemEvents(number: 1) == [1, 2, 3])
+            #expect(store.systemEvents(number: 2) == nil && store.systemEvents(number: 0) == nil)
+            #expect(store.logBlocks(from: 0, to: 2, addresses: [alice], topics: [], limit: 10) == [1])
+        }
+    }
+
     @Test func emptyStoreHasNoHead() throws {
         try withStore { store, _ in
             #expect(store.head == nil)

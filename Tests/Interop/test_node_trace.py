@@ -118,7 +118,23 @@ def test_call_tracer_shows_the_nested_calls_of_a_relay(w3, pair):
 
 def test_call_tracer_on_a_job_settlement(w3, accounts):
     customer, operator, transmitter, checkers = accounts[5], accounts[1], accounts[8], accounts[2:5]
-    _, receipts, _, _ = run_valid_job(w3, customer, operator, transmitter, checkers, 2 * ATH, 100)
+    job_id, receipts, paid, _ = run_valid_job(w3, customer, operator, transmitter, checkers, 2 * ATH, 100)
+
+    # The payout is released by the node's system call: its event is in no
+    # receipt, but eth_getLogs and ath_blockEvents serve it.
+    escrow = contract(w3, "Escrow")
+    found = escrow.events.PayoutReleased().get_logs(from_block=receipts["submitReport"]["blockNumber"],
+                                                     argument_filters={"jobId": job_id})
+    (released,) = [e for e in found if e["args"]["jobId"] == job_id]
+    assert released["args"]["operator"] == operator.address and released["args"]["payout"] == paid
+    block = w3.eth.get_block(released["blockNumber"])
+    assert released["transactionIndex"] == len(block["transactions"])
+    assert rpc(w3, "eth_getTransactionReceipt", released["transactionHash"].to_0x_hex())["result"] is None
+    events = rpc(w3, "ath_blockEvents", hex(released["blockNumber"]))["result"]
+    assert events["transactionHash"] == released["transactionHash"].to_0x_hex()
+    mine = [e for e in events["events"] if int(e["logIndex"], 16) == released["logIndex"]]
+    assert len(mine) == 1 and mine[0]["phase"] in ("begin", "end")
+    assert mine[0]["address"].lower() == ADDRESS["Escrow"].lower()
     report = receipts["submitReport"]
     trace = rpc(w3, "debug_traceTransaction", report["transactionHash"].to_0x_hex(), {"tracer": "callTracer"})["result"]
     assert trace["to"].lower() == ADDRESS["Oracle"].lower() and "error" not in trace

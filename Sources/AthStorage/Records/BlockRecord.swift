@@ -15,9 +15,13 @@ public struct BlockRecord: Sendable, Equatable {
     public var transactionHashes: [Hash32]
     /// Every log of the block, for the address and topic indexes.
     public var logs: [(address: Address, topics: [Hash32])]
+    /// The encoded logs of the block's system calls (the caller's format);
+    /// empty when they emitted none.
+    public var systemEvents: [UInt8]
 
     public init(number: UInt64, hash: Hash32, header: [UInt8], body: [UInt8], receipts: [UInt8],
-                transactionHashes: [Hash32] = [], logs: [(address: Address, topics: [Hash32])] = []) {
+                transactionHashes: [Hash32] = [], logs: [(address: Address, topics: [Hash32])] = [],
+                systemEvents: [UInt8] = []) {
         self.number = number
         self.hash = hash
         self.header = header
@@ -25,11 +29,12 @@ public struct BlockRecord: Sendable, Equatable {
         self.receipts = receipts
         self.transactionHashes = transactionHashes
         self.logs = logs
+        self.systemEvents = systemEvents
     }
 
     public static func == (a: BlockRecord, b: BlockRecord) -> Bool {
         a.number == b.number && a.hash == b.hash && a.header == b.header && a.body == b.body
-            && a.receipts == b.receipts && a.transactionHashes == b.transactionHashes
+            && a.receipts == b.receipts && a.transactionHashes == b.transactionHashes && a.systemEvents == b.systemEvents
             && a.logs.elementsEqual(b.logs) { $0.address == $1.address && $0.topics == $1.topics }
     }
 }
