@@ -1,19 +1,23 @@
 import AthPrimitives
 
 /// Parses amounts of ATH as users write them: `1.5ath`, `20gwei`, `1000`
-/// (wei), `0x3e8` (wei). ATH has 18 decimals, like ether; `ether` and `eth`
+/// (wei), `0x3e8` (wei); command-line options use `parseWithUnit`, which
+/// requires the unit. ATH has 18 decimals, like ether; `ether` and `eth`
 /// are accepted as synonyms so wallet habits carry over.
 public enum Amount {
     public enum ParseError: Error, Equatable, CustomStringConvertible {
         case invalid(String)
         case tooPrecise(String)
         case tooLarge(String)
+        /// A number without a unit where one is required.
+        case noUnit(String)
 
         public var description: String {
             switch self {
             case .invalid(let s): return "\"\(s)\" is not an amount (examples: 1000, 20gwei, 1.5ath, 0x3e8)"
             case .tooPrecise(let s): return "\"\(s)\" has more decimals than its unit allows"
             case .tooLarge(let s): return "\"\(s)\" does not fit in 256 bits"
+            case .noUnit(let s): return "amount \(s) has no unit: write \(s)ath, or \(s)wei"
             }
         }
     }
@@ -43,6 +47,22 @@ public enum Amount {
         guard digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { throw .invalid(text) }
         guard let v = UInt256(decimal: digits.isEmpty ? "0" : digits) else { throw .tooLarge(text) }
         return v
+    }
+
+    /// An amount a user typed for an option: it must name its unit (`100ath`,
+    /// `20gwei`, `5wei`), so 100 ATH is never read as 100 wei; only `0`
+    /// may stand alone. Refuses a bare number with the fix in the message.
+    public static func parseWithUnit(_ text: String) throws(ParseError) -> UInt256 {
+        let trimmed = text.trimmingCharactersInWhitespace().lowercased()
+        if trimmed == "0" { return .zero }
+        guard units.contains(where: { trimmed.hasSuffix($0.0) }), !trimmed.hasPrefix("0x") else {
+            guard !trimmed.isEmpty, trimmed.count <= 80,
+                  trimmed.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "." || $0 == "x" || $0.isHexDigit) }) else {
+                throw .invalid(text)
+            }
+            throw .noUnit(String(trimmed.prefix(80)))
+        }
+        return try parse(trimmed)
     }
 
     /// `1.5 ATH`-style text for a wei amount (trailing zeros trimmed).

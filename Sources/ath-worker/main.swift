@@ -26,7 +26,7 @@ struct AthWorkerCommand: ParsableCommand {
     @Option(help: "Address and port to serve results on (port 0 picks a free one).") var listen = "127.0.0.1:8600"
     @Option(help: "Compute backend: auto (CUDA if present, else CPU), cpu or cuda.") var backend = "auto"
     @Flag(help: "Register the operator with Staking first unless it already is (needs --stake).") var register = false
-    @Option(help: "Stake to register with: a number of ATH (100), or an amount with a unit (100ath, 5000gwei).") var stake: String?
+    @Option(help: "Stake to register with, with its unit: 100ath, 5000gwei.") var stake: String?
     @Option(help: "Endpoint to register (default: http://<listen>).") var endpoint: String?
     @Option(help: "Set the operator's minimum price per gemm-i8 work unit on chain (e.g. 1gwei, 0.001ath; 0: any).")
     var minPricePerUnit: String?
@@ -67,13 +67,13 @@ struct AthWorkerCommand: ParsableCommand {
         var config = WorkerConfig(key: try loadKey(), nodeURL: node, listenHost: host, listenPort: port, backend: choice,
                                   fault: faultChoice)
         if register {
-            guard let stake else { throw UsageError("--register needs --stake (in ATH)") }
+            guard let stake else { throw UsageError("--register needs --stake, e.g. --stake 2000ath") }
             config.registration = WorkerRegistration(stake: try Self.parseStake(stake), endpoint: endpoint)
         } else if stake != nil || endpoint != nil {
             throw UsageError("--stake and --endpoint only apply with --register")
         }
         if let minPricePerUnit {
-            do { config.minPricePerUnit = try Amount.parse(minPricePerUnit) } catch {
+            do { config.minPricePerUnit = try Amount.parseWithUnit(minPricePerUnit) } catch {
                 throw UsageError("--min-price-per-unit: \(error)")
             }
         }
@@ -98,11 +98,10 @@ struct AthWorkerCommand: ParsableCommand {
         return (host, port)
     }
 
-    /// A plain number is ATH; a unit suffix (`ath`, `gwei`, `wei`) is taken as written.
+    /// An amount with its unit (`2000ath`), as every amount option takes.
     static func parseStake(_ text: String) throws(UsageError) -> UInt256 {
-        let plain = !text.isEmpty && text.allSatisfy { $0.isASCII && ($0.isNumber || $0 == ".") }
         let wei: UInt256
-        do { wei = try Amount.parse(plain ? text + "ath" : text) } catch { throw UsageError("--stake: \(error)") }
+        do { wei = try Amount.parseWithUnit(text) } catch { throw UsageError("--stake: \(error)") }
         guard !wei.isZero else { throw UsageError("--stake must be more than zero") }
         return wei
     }

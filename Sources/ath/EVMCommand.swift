@@ -26,7 +26,7 @@ struct EVMCommand: ParsableCommand {
         @Option(help: "Read the bytecode (hex text) from this file.") var codeFile: String?
         @Option(help: "Call data, hex.") var calldata: String = "0x"
         @Option(help: "Gas limit.") var gas: UInt64 = 30_000_000
-        @Option(help: "Value to send, in wei.") var value: String = "0"
+        @Option(help: "Value to send, with its unit (1000wei, 1ath).") var value: String = "0"
         @Flag(help: "Treat the code as init code: deploy it, then call the result.") var deploy = false
         @Option(help: "Repeat the run this many times and report the best time per run.") var bench: Int?
         @Flag(help: "Print JSON.") var json = false
@@ -39,9 +39,7 @@ struct EVMCommand: ParsableCommand {
                 let bytecode = try loadCode()
                 let input: [UInt8]
                 do { input = try Hex.decode(calldata) } catch { throw CLIError("--calldata: \(error)") }
-                guard let amount = UInt256(decimal: value) ?? UInt256(hex: value) else {
-                    throw CLIError("--value must be a decimal or 0x-hex number of wei")
-                }
+                let amount = try parseAmount(value)
                 let runs = max(bench ?? 1, 1)
                 var best = Double.infinity
                 var last: (ExecutionResult, [Log])? = nil

@@ -121,7 +121,7 @@ struct ContractArtifact {
     }
 }
 
-/// Parses an amount option (`1.5ath`, `20gwei`, `1000`).
+/// Parses an amount option (`1.5ath`, `20gwei`, `1000wei`): the unit is required.
 func parseAmount(_ text: String) throws -> UInt256 {
-    do { return try Amount.parse(text) } catch { throw CLIError(error.description) }
+    do { return try Amount.parseWithUnit(text) } catch { throw CLIError(error.description) }
 }

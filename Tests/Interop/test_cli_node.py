@@ -151,19 +151,19 @@ def test_send_from_keystore_and_no_wait(cli, ath, password_file, w3):
     ok(ath("keys", "import", str(keyhex), "--raw-hex", "--light-kdf", "--password-file", pw))
     to = Account.create().address
     out = ok_json(cli("send", "--from", acct.address, "--password-file", pw, "--home", str(ath.home),
-                      "--to", to, "--value", "7", "--no-wait", "--json"))
+                      "--to", to, "--value", "7wei", "--no-wait", "--json"))
     assert out["status"] == "pending"
     r = w3.eth.wait_for_transaction_receipt(out["hash"], timeout=30, poll_latency=0.05)
     assert r["status"] == 1 and w3.eth.get_balance(to) == 7
     wrong = password_file("nope", name="wrong")
-    p = cli("send", "--from", acct.address, "--password-file", wrong, "--home", str(ath.home), "--to", to, "--value", "1")
+    p = cli("send", "--from", acct.address, "--password-file", wrong, "--home", str(ath.home), "--to", to, "--value", "1wei")
     fails(p, "wrong password")
     p = cli("send", "--from", dev_keys(1)[0].address, "--private-key-file", str(keyhex), "--to", to)
     fails(p, f"belongs to {acct.address}, not to --from")
 
 
 def test_block_by_number_hash_and_latest(cli, w3, keyfiles):
-    out = ok_json(cli("send", "--private-key-file", keyfiles[0], "--to", Account.create().address, "--value", "1", "--json"))
+    out = ok_json(cli("send", "--private-key-file", keyfiles[0], "--to", Account.create().address, "--value", "1wei", "--json"))
     n = out["blockNumber"]
     expected = w3.eth.get_block(n)
     by_number = ok_json(cli("block", str(n), "--json"))
@@ -183,7 +183,7 @@ def test_block_by_number_hash_and_latest(cli, w3, keyfiles):
 
 def test_tx_show_and_receipt(cli, w3, keyfiles):
     to = Account.create().address
-    out = ok_json(cli("send", "--private-key-file", keyfiles[0], "--to", to, "--value", "3", "--json"))
+    out = ok_json(cli("send", "--private-key-file", keyfiles[0], "--to", to, "--value", "3wei", "--json"))
     h = out["hash"]
     shown = ok_json(cli("tx", "show", h, "--json"))
     tx = w3.eth.get_transaction(h)
@@ -281,3 +281,17 @@ def write_key(acct, node):
     with open(path, "w") as f:
         f.write(acct.key.hex())
     return path
+
+
+@pytest.mark.parametrize("option,value", [("--value", "100"), ("--value", "1.5"), ("--value", "0x3e8"),
+                                          ("--max-fee", "20"), ("--priority-fee", "2")])
+def test_a_bare_amount_is_refused_with_the_fix(cli, w3, keyfiles, option, value):
+    """100 ATH must never go out as 100 wei: every amount names its unit."""
+    sender = Account.from_key(open(keyfiles[0]).read().strip()).address
+    nonce = w3.eth.get_transaction_count(sender)
+    to = Account.create().address
+    args = ["send", "--private-key-file", keyfiles[0], "--to", to]
+    args += [option, value] if option == "--value" else ["--value", "1wei", option, value]
+    p = cli(*args)
+    fails(p, f"amount {value} has no unit: write {value}ath, or {value}wei")
+    assert w3.eth.get_transaction_count(sender) == nonce and w3.eth.get_balance(to) == 0

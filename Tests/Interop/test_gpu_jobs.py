@@ -113,7 +113,7 @@ def start_worker(bins, chain, w3, keys, logs, name, fault=None, extra=(), funder
     key_file.write_text(operator.key.hex() if operator.key.hex().startswith("0x") else "0x" + operator.key.hex())
     port = free_port()
     argv = [bins["ath-worker"], "--node", chain.url, "--private-key-file", str(key_file), "--listen", f"127.0.0.1:{port}",
-            "--register", "--stake", "2000", "--log-level", "info"]
+            "--register", "--stake", "2000ath", "--log-level", "info"]
     if fault:
         argv += ["--fault", fault]
     argv += list(extra)
@@ -378,6 +378,10 @@ def test_a_checker_refuses_a_bad_minimum_fetch_rate(bins):
     r = subprocess.run([bins["ath-worker"], "--dev-account", "1", "--min-price-per-unit", "lots"],
                        capture_output=True, text=True, timeout=30)
     assert r.returncode != 0 and "--min-price-per-unit:" in r.stderr, r
+    for args, message in [(["--min-price-per-unit", "5"], "--min-price-per-unit: amount 5 has no unit: write 5ath, or 5wei"),
+                          (["--register", "--stake", "2000"], "--stake: amount 2000 has no unit: write 2000ath, or 2000wei")]:
+        r = subprocess.run([bins["ath-worker"], "--dev-account", "1", *args], capture_output=True, text=True, timeout=30)
+        assert r.returncode == 1 and message in r.stderr, r
 
 
 def test_a_worker_that_commits_nothing_lets_the_customer_reclaim(bins, chain, w3, keys, logs):
