@@ -1,3 +1,4 @@
+import Foundation
 import AthPrimitives
 import AthCrypto
 import AthClient
@@ -20,5 +21,32 @@ public enum DevChain {
             let key = DevAccounts.key(i)
             return (key, key.address)
         }
+    }
+}
+
+extension DevChain {
+    /// The endpoint the devnet genesis registers for the dev operator.
+    public static let defaultWorkerEndpoint = "http://127.0.0.1:8600"
+
+    /// The devnet genesis with the dev operator's endpoint at `port` on
+    /// 127.0.0.1 (`athd dev --worker-port`). The endpoint is an ABI string
+    /// in Staking's constructor arguments: any port's endpoint (18 to 22
+    /// bytes) fills the same 32-byte word, so the length word and the text
+    /// word are replaced in place and every offset stays valid.
+    public static func genesisJSON(workerPort port: Int) throws(NodeError) -> String {
+        guard port != 8600 else { return genesisJSON }
+        guard (1...65535).contains(port) else { throw NodeError("--worker-port must lie in 1...65535") }
+        func words(_ text: String) -> String {
+            let bytes = Array(text.utf8)
+            let length = String(bytes.count, radix: 16)
+            return String(repeating: "0", count: 64 - length.count) + length
+                + Hex.encode(bytes).dropFirst(2) + String(repeating: "0", count: 64 - 2 * bytes.count)
+        }
+        let old = words(defaultWorkerEndpoint), new = words("http://127.0.0.1:\(port)")
+        let parts = genesisJSON.components(separatedBy: old)
+        guard parts.count == 2 else {
+            throw NodeError("the embedded devnet genesis does not register the dev operator at \(defaultWorkerEndpoint) once")
+        }
+        return parts.joined(separator: new)
     }
 }

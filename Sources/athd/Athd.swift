@@ -8,6 +8,7 @@ import Logging
 import AthPrimitives
 import AthNode
 import AthConsensus
+import AthExecution
 
 /// The node executable: `athd init`, `athd start`, `athd dev`.
 @main
@@ -113,6 +114,14 @@ struct RunOptions: ParsableArguments {
             guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
             config.logLevel = logLevel
         }
+    }
+}
+
+/// Exits 1 with one sentence when a port the node needs is taken.
+func refusePortClashes(_ ports: [PortCheck.Wanted]) throws {
+    if let clash = PortCheck.firstClash(ports) {
+        FileHandle.standardError.write(Data("error: \(clash)\n".utf8))
+        throw ExitCode(1)
     }
 }
 
@@ -262,6 +271,9 @@ extension Athd {
                     throw ExitCode(1)
                 }
             }
+            try refusePortClashes([PortCheck.Wanted(host: config.rpcAddress, port: config.rpcPort, option: "--rpc-port"),
+                                   PortCheck.Wanted(host: config.metricsAddress, port: config.metricsPort, option: "--metrics-port"),
+                                   PortCheck.Wanted(host: config.p2pAddress, port: config.p2pPort, option: "--p2p-port")])
             try await runNode(home: h, config: config, production: .consensus(options), transmitterKey: transmitter)
         }
     }
@@ -276,8 +288,20 @@ extension Athd {
         @Option(help: "How many dev accounts to print (at most 10 are funded).") var accounts: Int = 10
         @Option(help: "Genesis JSON file for a new home (default: the embedded devnet genesis).") var genesis: String?
         @Flag(help: "Run no embedded GPU worker and checkers (to run ath-worker and ath-checker yourself).") var noCompute = false
-        @Option(help: "Port the embedded worker serves results on (the devnet registers http://127.0.0.1:8600).") var workerPort: Int = 8600
+        @Option(help: "Port the embedded worker serves results on; a new home's genesis registers the dev operator at http://127.0.0.1:PORT.") var workerPort: Int = 8600
         @OptionGroup var run: RunOptions
+
+        /// The endpoint Staking holds for `op`; nil when it is not an operator (or Staking is absent).
+        static func registeredEndpoint(_ node: Node, _ op: Address) -> String? {
+            guard let data = try? StakingABI.operators.encodeCall([.address(op)]) else { return nil }
+            let call = ExecutableTransaction(sender: .zero, to: ProtocolContract.staking.address, nonce: 0, gasLimit: 1_000_000,
+                                             value: .zero, data: data, accessList: [], maxFeePerGas: .zero,
+                                             maxPriorityFeePerGas: .zero)
+            guard case .success(let outcome) = node.chain.simulate(call), outcome.status == .success,
+                  let fields = try? StakingABI.operators.decodeOutput(outcome.output).first?.items, fields.count == 6,
+                  !fields[3].stringValue.isEmpty else { return nil }
+            return fields[3].stringValue
+        }
 
         /// Dev accounts: 1 operates the embedded worker, 2-4 are its checkers, 9 sends oracle reports.
         static let operatorAccount = 1, checkerAccounts = [2, 3, 4], transmitterAccount = 9
@@ -285,6 +309,15 @@ extension Athd {
         func run() async throws {
             guard (10...3_600_000).contains(blockTimeMs) else { throw ValidationError("--block-time-ms must lie in 10...3600000") }
             guard (0...10).contains(accounts) else { throw ValidationError("--accounts must lie in 0...10") }
+            var config = NodeConfig()
+            config.stateHistory = nil  // a dev chain keeps all of its history
+            try run.apply(to: &config)
+            let compute = !noCompute, port = workerPort
+            // Every port is checked before anything (the home included) is made.
+            var ports = [PortCheck.Wanted(host: config.rpcAddress, port: config.rpcPort, option: "--rpc-port"),
+                         PortCheck.Wanted(host: config.metricsAddress, port: config.metricsPort, option: "--metrics-port")]
+            if compute { ports.append(PortCheck.Wanted(host: "127.0.0.1", port: port, option: "--worker-port")) }
+            try refusePortClashes(ports)
             let root: String
             if let home { root = home } else {
                 var tmp = NSTemporaryDirectory()
@@ -310,21 +343,26 @@ extension Athd {
                     }
                     genesisJSON = Array(data)
                 } else {
-                    genesisJSON = Array(DevChain.genesisJSON.utf8)
+                    do { genesisJSON = Array(try DevChain.genesisJSON(workerPort: workerPort).utf8) } catch {
+                        FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+                        throw ExitCode(1)
+                    }
                 }
                 do { h = try NodeHome.initialize(root: root, genesisJSON: genesisJSON, validatorKey: DevChain.validatorKey) } catch {
                     FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
                     throw ExitCode(1)
                 }
             }
-            var config = NodeConfig()
-            config.stateHistory = nil  // a dev chain keeps all of its history
-            try run.apply(to: &config)
             let production: BlockProduction = instant ? .instant : .interval(milliseconds: blockTimeMs)
             let count = accounts
-            let compute = !noCompute, port = workerPort
             let services: (Node, Logger) throws -> [@Sendable () -> Void] = { node, logger in
                 guard compute else { return [] }
+                let operatorAddress = DevAccounts.key(Self.operatorAccount).address
+                let registered = Self.registeredEndpoint(node, operatorAddress)
+                guard registered == nil || registered == "http://127.0.0.1:\(port)" else {
+                    throw NodeError("this chain registered the dev operator's endpoint as \(registered!), not port \(port): "
+                        + "start it with the --worker-port it was made with, or a new --home")
+                }
                 let url = "http://127.0.0.1:\(node.rpcPort)"
                 let worker = WorkerService(config: WorkerConfig(key: DevAccounts.key(Self.operatorAccount), nodeURL: url, listenPort: port),
                                            logger: Logger(label: "worker"))

@@ -295,3 +295,49 @@ def test_a_bare_amount_is_refused_with_the_fix(cli, w3, keyfiles, option, value)
     p = cli(*args)
     fails(p, f"amount {value} has no unit: write {value}ath, or {value}wei")
     assert w3.eth.get_transaction_count(sender) == nonce and w3.eth.get_balance(to) == 0
+
+
+@pytest.mark.parametrize("option", ["--rpc-port", "--metrics-port", "--worker-port"])
+def test_a_port_in_use_is_named_with_the_option_that_moves_it(athd_bin, tmp_path, option):
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    try:
+        args = {"--rpc-port": "0", "--metrics-port": "0", "--worker-port": "0"}
+        args[option] = str(port)
+        argv = [athd_bin, "dev", "--home", str(tmp_path / "h")]
+        for k, v in args.items():
+            if k != "--worker-port" or option == "--worker-port":
+                argv += [k, v]
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        assert p.returncode == 1, p.stdout
+        assert p.stderr.strip() == f"error: port {port} is in use: is another athd running? choose another with {option}"
+        assert not os.path.exists(tmp_path / "h" / "data"), "nothing started"
+    finally:
+        taken.close()
+
+
+def test_one_port_for_two_listeners_is_refused(athd_bin, tmp_path):
+    p = subprocess.run([athd_bin, "dev", "--home", str(tmp_path / "h"), "--rpc-port", "18999", "--metrics-port", "18999",
+                        "--no-compute"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1
+    assert "port 18999 is asked for by both --rpc-port and --metrics-port" in p.stderr, p.stderr
+
+
+@pytest.mark.parametrize("option", ["--rpc-port", "--metrics-port", "--p2p-port"])
+def test_a_validator_names_the_port_in_use(athd_bin, tmp_path, option):
+    home = str(tmp_path / "v")
+    assert subprocess.run([athd_bin, "init", "--home", home], capture_output=True, timeout=60).returncode == 0
+    taken = socket.socket()
+    taken.bind(("0.0.0.0" if option == "--p2p-port" else "127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    try:
+        ports = {"--rpc-port": "0", "--metrics-port": "0", "--p2p-port": "0", option: str(port)}
+        argv = [athd_bin, "start", "--home", home] + [x for kv in ports.items() for x in kv]
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        assert p.returncode == 1, p.stdout
+        assert p.stderr.strip() == f"error: port {port} is in use: is another athd running? choose another with {option}"
+    finally:
+        taken.close()

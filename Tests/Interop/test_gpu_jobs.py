@@ -470,8 +470,13 @@ def test_bad_attestations_are_refused_with_a_clear_error_and_change_nothing(w3, 
 def test_athd_dev_settles_a_job_created_with_the_cli(athd_bin, ath_bin, tmp_path):
     """`make run`'s chain: the embedded worker and checkers take a job that
     `ath escrow create --kind gemm-i8` pays for, and the CLI prints each step."""
-    node = DevNode(athd_bin, tmp_path / "home", ["--block-time-ms", "300"], compute=True).start()
+    # A worker port other than the default: the new home's genesis registers it.
+    node = DevNode(athd_bin, tmp_path / "home", ["--block-time-ms", "300", "--worker-port", "8611"], compute=True).start()
     try:
+        w3 = Web3(Web3.HTTPProvider(node.url))
+        operator = dev_keys(2)[1].address
+        assert contract(w3, "Staking").functions.operators(operator).call()[3] == "http://127.0.0.1:8611"
+        stake = contract(w3, "Staking").functions.operators(operator).call()[4]
         p = subprocess.run([ath_bin, "escrow", "create", "--kind", "gemm-i8", "--size", "256", "--dev-account", "5",
                             "--rpc", node.url, "--follow-timeout", "120"], capture_output=True, text=True, timeout=180)
         assert p.returncode == 0, p.stderr + p.stdout
@@ -479,7 +484,12 @@ def test_athd_dev_settles_a_job_created_with_the_cli(athd_bin, ath_bin, tmp_path
         for step in ("job 1 created", "accepted by operator", "result committed", "attests: valid",
                      "settled by the oracle report: valid", "16 work units", "operator payout", "protocol fee"):
             assert step in out, out
-        w3 = Web3(Web3.HTTPProvider(node.url))
         assert job(w3, 1)[9] == SETTLED and job(w3, 1)[7] == VALID
+        assert contract(w3, "Staking").functions.operators(operator).call()[4] == stake, "the operator was slashed"
     finally:
         assert node.stop() == 0, node.read_log()[-3000:]
+    # Reopened with another worker port, the chain would send checkers to the wrong one: refused.
+    again = subprocess.run([athd_bin, "dev", "--home", str(tmp_path / "home"), "--rpc-port", "0", "--metrics-port", "0"],
+                           capture_output=True, text=True, timeout=60)
+    assert again.returncode == 1
+    assert "registered the dev operator's endpoint as http://127.0.0.1:8611, not port 8600" in again.stderr, again.stderr
