@@ -88,15 +88,51 @@ struct GovCommand: ParsableCommand {
     }
 
     struct Tally: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Decide a proposal after its voting period (anyone may).")
+        static let configuration = CommandConfiguration(
+            abstract: "Show a proposal's votes; with a signing key, decide it after its voting period (anyone may).",
+            discussion: "Without --from, --private-key-file or --dev-account nothing is sent: the votes so far are shown, and whether a tally could be sent now.")
         @Argument(help: "The proposal id.") var proposal: String
         @OptionGroup var sender: ProtocolSender
 
         func run() throws {
             try reporting {
-                try sender.run(ProtocolCall(contract: .governance, function: GovernanceABI.tally,
-                                            args: [.uint(try parseID(proposal, what: "proposal id"))]))
+                let id = try parseID(proposal, what: "proposal id")
+                guard sender.signing.givesKey else { return try show(id) }
+                try sender.run(ProtocolCall(contract: .governance, function: GovernanceABI.tally, args: [.uint(id)]))
             }
+        }
+
+        /// The votes so far and whether a tally would be accepted now (an eth_call; nothing is sent).
+        func show(_ id: UInt256) throws {
+            let client = try sender.node.client()
+            let p = try ProtocolRPC.view(client, .governance, GovernanceABI.proposal, [.uint(id)])[0].items
+            let u = { (i: Int) in p[i].uintValue }
+            guard !u(6).isZero else { throw CLIError("proposal \(id) does not exist") }
+            let data = try abi(GovernanceABI.tally.encodeCall([.uint(id)]))
+            var verdict = "a tally can be sent now (give --from, --private-key-file or --dev-account to send it)"
+            do {
+                _ = try ProtocolRPC.call(client, "eth_call", [ProtocolRPC.callObject(from: nil, to: ProtocolContract.governance.address,
+                                                                                   value: .zero, data: data), .string("latest")])
+            } catch let e as CLIError {
+                verdict = "a tally now is refused: \(e.description)"
+            }
+            let state = GovernanceABI.stateName(u(16))
+            if sender.node.json {
+                JSON.object([
+                    ("proposal", .number(id.description)), ("state", .string(state)),
+                    ("yesVotes", .string(u(11).description)), ("noVotes", .string(u(12).description)),
+                    ("abstainVotes", .string(u(13).description)), ("vetoVotes", .string(u(14).description)),
+                    ("totalStake", .string(u(15).description)), ("votingEndBlock", .number(u(9).description)),
+                    ("tallyNow", .string(verdict)),
+                ]).printPretty()
+                return
+            }
+            var rows: [(String, String)] = [("proposal", id.description), ("state", state),
+                ("votes", "yes \(ProtocolFormat.ath(u(11))), no \(ProtocolFormat.ath(u(12))), abstain \(ProtocolFormat.ath(u(13))), veto \(ProtocolFormat.ath(u(14)))")]
+            if !u(15).isZero { rows.append(("total stake", ProtocolFormat.ath(u(15)))) }
+            if !u(8).isZero { rows.append(("voting ends", "block \(u(9))")) }
+            rows.append(("tally", verdict))
+            NodeFormat.printRows(rows)
         }
     }
 
@@ -133,8 +169,15 @@ struct GovCommand: ParsableCommand {
                     }
                     let next = UInt256(try session.client.blockNumber()) &+ .one
                     if next < p[10].uintValue {
-                        if json { JSON.object([("tally", outcome.json)]).printPretty() }
-                        throw CLIError("proposal \(id) passed; its timelock ends at block \(p[10].uintValue): run `ath gov execute \(id)` again from then")
+                        // Tallied and passed: the work so far is done; execution waits for the timelock.
+                        let later = "proposal \(id) passed; its timelock ends at block \(p[10].uintValue): run `ath gov execute \(id)` again from then"
+                        if json {
+                            JSON.object([("tally", outcome.json), ("executableBlock", .number(p[10].uintValue.description)),
+                                         ("next", .string(later))]).printPretty()
+                        } else {
+                            print(later)
+                        }
+                        return
                     }
                 }
                 let executed = try session.send(ProtocolCall(contract: .governance, function: GovernanceABI.execute, args: [.uint(id)]))

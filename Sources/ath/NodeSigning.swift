@@ -15,6 +15,9 @@ struct SigningOptions: ParsableArguments {
     var privateKeyFile: String?
     @Option(help: "Sign with athd dev's public dev account I (0-9); for development chains only.") var devAccount: Int?
 
+    /// Whether a signing key was named (a read-only command can do without one).
+    var givesKey: Bool { from != nil || privateKeyFile != nil || devAccount != nil }
+
     /// Unlocks the key: from `--dev-account`, `--private-key-file`, else `--from` in the keystore.
     func loadKey() throws -> Secp256k1PrivateKey {
         let sender = try from.map(parseAddress)
