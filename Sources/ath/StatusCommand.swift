@@ -11,13 +11,13 @@ struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show a node's height, head, sync state, peers, validator set and consensus step.",
-        discussion: "--json prints the node's ath_status answer as it came.")
+        discussion: "--json prints the node's ath_status answer with every number in one format: counts, heights and rounds as JSON numbers, wei amounts (validator power) as decimal strings, as the other --json outputs.")
     @OptionGroup var node: NodeOptions
 
     func run() throws {
         try reporting {
             let status = try Self.fetch(node.client())
-            if node.json { status.printPretty(); return }
+            if node.json { Self.normalized(status).printPretty(); return }
             print(Self.render(status), terminator: "")
         }
     }
@@ -35,6 +35,38 @@ struct StatusCommand: ParsableCommand {
         }
         guard result.objectValue != nil else { throw NodeValue.invalid("ath_status answer", result) }
         return result
+    }
+
+    /// `ath_status` with its quantities (hex, or decimal text) as decimal:
+    /// numbers where they fit a JSON number exactly, wei as decimal strings.
+    static func normalized(_ s: JSON) -> JSON {
+        func number(_ v: JSON?) -> JSON {
+            guard let v else { return .null }
+            if let text = v.stringValue {
+                if text.hasPrefix("0x"), let n = UInt64(text.dropFirst(2), radix: 16) { return .number(String(n)) }
+                if let n = Int64(text) { return .number(String(n)) }
+            }
+            return v
+        }
+        func wei(_ v: JSON?) -> JSON { .string(NodeFormat.decimal(v)) }
+        guard case .object(let fields) = s else { return s }
+        return .object(fields.map { key, value -> (String, JSON) in
+            switch key {
+            case "chainId", "height", "syncTarget": return (key, number(value))
+            case "consensus":
+                guard case .object(let c) = value else { return (key, value) }
+                return (key, .object(c.map { k, v in (k == "height" || k == "round") ? (k, number(v)) : (k, v) }))
+            case "validators":
+                guard let list = value.arrayValue else { return (key, value) }
+                return (key, .array(list.map { entry -> JSON in
+                    guard case .object(let f) = entry else { return entry }
+                    return .object(f.map { k, v in
+                        k == "power" ? (k, wei(v)) : k == "proposerPriority" ? (k, number(v)) : (k, v)
+                    })
+                }))
+            default: return (key, value)
+            }
+        })
     }
 
     /// The readable form; fields the node leaves out are skipped or shown as `-`.

@@ -86,7 +86,7 @@ def test_late_full_node_syncs_from_genesis_and_follows(make_net):
     assert late.status()["validator"]["inSet"] is False
 
 
-def test_transfers_gossip_to_every_node(make_net):
+def test_transfers_gossip_to_every_node(make_net, ath_bin):
     net = make_net(validators=4, block_ms=200).start()
     net.wait_all(3, timeout=30)
     senders = dev_accounts(10)
@@ -123,3 +123,15 @@ def test_transfers_gossip_to_every_node(make_net):
             assert (r["blockNumber"], r["blockHash"]) == (first["blockNumber"], first["blockHash"]), \
                 f"{h}: node0 has it in {first['blockNumber']}, node{i} in {r['blockNumber']}"
     assert int(net[1].rpc("eth_getBalance", sink, "latest"), 16) == sum(1000 + k for k in range(200))
+
+    # `ath status --json`: one number format (JSON numbers; wei as decimal strings).
+    import json
+    import subprocess
+    p = subprocess.run([ath_bin, "status", "--json", "--rpc", net[0].url], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    s = json.loads(p.stdout)
+    assert isinstance(s["chainId"], int) and isinstance(s["height"], int) and isinstance(s["syncTarget"], int)
+    assert isinstance(s["consensus"]["height"], int) and isinstance(s["consensus"]["round"], int)
+    assert len(s["validators"]) == 4
+    for v in s["validators"]:
+        assert v["power"].isdigit() and int(v["power"]) > 0 and isinstance(v["proposerPriority"], int), v
