@@ -62,6 +62,7 @@ public enum EscrowABI {
     public static let acceptJob = ABIFunction("acceptJob", [.uint256])
     public static let setJobMinPrice = ABIFunction("setJobMinPrice", [.uint256])
     public static let jobMinPrice = ABIFunction("jobMinPrice", [.address], returns: [.uint256])
+    public static let leaseMinPrice = ABIFunction("leaseMinPrice", [.address], returns: [.uint256])
     public static let jobUnits = ABIFunction("jobUnits", [.uint256], returns: [.uint256])
     public static let setLeaseMinPrice = ABIFunction("setLeaseMinPrice", [.uint256])
     public static let commitResult = ABIFunction("commitResult", [.uint256, .bytes32])

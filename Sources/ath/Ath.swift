@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import AthClient
 
 @main
 struct Ath: ParsableCommand {
@@ -11,7 +13,22 @@ struct Ath: ParsableCommand {
                       StakeCommand.self, DelegateCommand.self, UnbondCommand.self, WithdrawCommand.self, UnjailCommand.self,
                       RewardsCommand.self, EscrowCommand.self, LeaseCommand.self, GovCommand.self, ParamsCommand.self, StatusCommand.self]
     )
+
+    /// Parses and runs the command. A usage error (a missing or unknown
+    /// option, a bad value) is one sentence on standard error with exit
+    /// status 1, as every other error, naming the command's --help.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
+            FileHandle.standardError.write(Data("Error: \(UsageSentence.make(fullMessage(for: error)))\n".utf8))
+            Foundation.exit(1)
+        }
+    }
 }
+
 
 /// A failure the CLI reports as one sentence on standard error, exiting 1.
 struct CLIError: Error, CustomStringConvertible {

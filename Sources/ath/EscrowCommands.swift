@@ -262,9 +262,18 @@ struct LeaseCommand: ParsableCommand {
 
         func run() throws {
             try reporting {
+                let op = try parseAddress(`operator`)
+                let price = try parseAmount(pricePerBlock), paid = try parseAmount(deposit)
+                let floor = try ProtocolRPC.view(try sender.node.client(), .escrow, EscrowABI.leaseMinPrice, [.address(op)])[0].uintValue
+                try sender.requireAtLeast(price, floor, "Escrow: price per block below the operator's minimum", for: " per block")
+                let epoch = try sender.param("epochLength")
+                let (oneEpoch, overflow) = price.multipliedReportingOverflow(by: epoch)
+                if !overflow {
+                    try sender.requireAtLeast(paid, oneEpoch, "Escrow: deposit must cover at least one epoch",
+                                              for: " (\(epoch) blocks × \(ProtocolFormat.ath(price)))")
+                }
                 try sender.run(ProtocolCall(contract: .escrow, function: EscrowABI.openLease,
-                                            args: [.address(try parseAddress(`operator`)), .uint(try parseAmount(pricePerBlock))],
-                                            value: try parseAmount(deposit)))
+                                            args: [.address(op), .uint(price)], value: paid))
             }
         }
     }

@@ -37,7 +37,9 @@ struct SigningOptions: ParsableArguments {
             }
             return key
         }
-        guard let sender else { throw CLIError("name the signing account with --from, or give --private-key-file") }
+        guard let sender else {
+            throw CLIError("name the signing account: --from ADDRESS (keystore), --private-key-file FILE, or --dev-account I (dev chains)")
+        }
         let password = try Password.read(file: passwordFile, prompt: "Password for \(sender.checksummed): ")
         return try home.keyStore.load(sender, password: password)
     }

@@ -25,6 +25,22 @@ struct ProtocolSender: ParsableArguments {
     }
 }
 
+extension ProtocolSender {
+    /// A protocol parameter (Params.get), read without a key.
+    func param(_ name: String) throws -> UInt256 {
+        try ProtocolRPC.view(try node.client(), .params, ParamsABI.get, [.string(name)])[0].uintValue
+    }
+
+    /// Refuses, sending nothing, an amount below a minimum a contract
+    /// enforces, saying what is needed and what was given: the contract's
+    /// own revert reason alone names neither.
+    func requireAtLeast(_ got: UInt256, _ needed: UInt256, _ reason: String, for what: String = "") throws {
+        guard got >= needed else {
+            throw CLIError("\(reason): needs \(ProtocolFormat.ath(needed))\(what), got \(ProtocolFormat.ath(got))")
+        }
+    }
+}
+
 /// A protocol function call to send as a transaction.
 struct ProtocolCall {
     let contract: ProtocolContract

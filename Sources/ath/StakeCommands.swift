@@ -47,6 +47,8 @@ struct StakeCommand: ParsableCommand {
                     key = secret.publicKey.bytes
                 }
                 guard let key else { throw CLIError("--consensus-key is required with --proof") }
+                let stake = try parseAmount(amount)
+                try sender.requireAtLeast(stake, try sender.param("validatorMinStake"), "Staking: stake below the validator minimum")
                 let session = try sender.session()
                 let signature: [UInt8]
                 if let secret {
@@ -60,7 +62,7 @@ struct StakeCommand: ParsableCommand {
                 }
                 try session.send(ProtocolCall(contract: .staking, function: StakingABI.registerValidator,
                                               args: [.fixedBytes(key), .uint(UInt256(commissionBps)), .bytes(signature)],
-                                              value: try parseAmount(amount))).print(json: sender.node.json)
+                                              value: stake)).print(json: sender.node.json)
             }
         }
 
@@ -92,10 +94,18 @@ struct StakeCommand: ParsableCommand {
             try reporting {
                 try checkLength(gpuModel, 64, "--gpu-model")
                 try checkLength(endpoint, 128, "--endpoint")
+                let stake = try parseAmount(amount)
+                if gpuCount > 0 && gpuCount <= 1024 && gpuMemoryGiB > 0 {
+                    // Staking's classes: memory < 24 GiB, 24–80 GiB, > 80 GiB.
+                    let perGPU = try sender.param(gpuMemoryGiB < 24 ? "operatorStakeClass0"
+                                                  : gpuMemoryGiB <= 80 ? "operatorStakeClass1" : "operatorStakeClass2")
+                    try sender.requireAtLeast(stake, perGPU &* UInt256(gpuCount), "Staking: stake below the operator's required stake",
+                                              for: " for \(gpuCount) × \(gpuMemoryGiB) GiB GPU\(gpuCount == 1 ? "" : "s")")
+                }
                 try sender.run(ProtocolCall(contract: .staking, function: StakingABI.registerOperator,
                                             args: [.string(gpuModel), .uint(UInt256(gpuCount)), .uint(UInt256(gpuMemoryGiB)),
                                                    .string(endpoint)],
-                                            value: try parseAmount(amount)))
+                                            value: stake))
             }
         }
     }
@@ -109,8 +119,10 @@ struct StakeCommand: ParsableCommand {
         func run() throws {
             try reporting {
                 try checkLength(endpoint, 128, "--endpoint")
+                let stake = try parseAmount(amount)
+                try sender.requireAtLeast(stake, try sender.param("checkerMinStake"), "Staking: stake below the checker minimum")
                 try sender.run(ProtocolCall(contract: .staking, function: StakingABI.registerChecker,
-                                            args: [.string(endpoint)], value: try parseAmount(amount)))
+                                            args: [.string(endpoint)], value: stake))
             }
         }
     }

@@ -22,6 +22,22 @@ struct Athd: AsyncParsableCommand {
         subcommands: [Dev.self, Init.self, Start.self, Testnet.self, Export.self, Import.self, Version.self]
     )
 
+    /// Parses and runs the command; a usage error is one sentence with exit status 1.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
+            FileHandle.standardError.write(Data("error: \(UsageSentence.make(fullMessage(for: error)))\n".utf8))
+            Foundation.exit(1)
+        }
+    }
+
     static var clientVersion: String { "athd/v\(version)/linux-\(machine())/swift6" }
 
     static func machine() -> String {

@@ -341,3 +341,23 @@ def test_a_validator_names_the_port_in_use(athd_bin, tmp_path, option):
         assert p.stderr.strip() == f"error: port {port} is in use: is another athd running? choose another with {option}"
     finally:
         taken.close()
+
+
+@pytest.mark.parametrize("args,message", [
+    (["send", "--value", "1wei"], "Error: Missing expected argument '--to <to>'; see `ath send --help`"),
+    (["escrow", "show"], "Error: Missing expected argument '<job>'; see `ath escrow show --help`"),
+    (["send", "--to", "0x" + "11" * 20, "--colour", "red"], "Error: Unknown option '--colour'"),
+    (["send", "--to", "0x" + "11" * 20, "--value", "1wei"],
+     "Error: name the signing account: --from ADDRESS (keystore), --private-key-file FILE, or --dev-account I (dev chains)"),
+])
+def test_argument_errors_are_one_sentence_with_status_1(ath_bin, node, args, message):
+    p = subprocess.run([ath_bin, *args, "--rpc", node.url], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1, p
+    assert len(p.stderr.strip().splitlines()) == 1, p.stderr
+    assert p.stderr.strip().startswith(message), p.stderr
+
+
+def test_athd_usage_errors_are_one_sentence_with_status_1(athd_bin):
+    p = subprocess.run([athd_bin, "dev", "--nope"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1 and len(p.stderr.strip().splitlines()) == 1, p
+    assert "Unknown option '--nope'" in p.stderr and "`athd dev --help`" in p.stderr

@@ -408,3 +408,24 @@ def test_hostile_proposal_offsets(cli, fake):
     shown = ok_json(cli("gov", "show", "1", "--json", rpc=fake))
     assert shown["state"] == "dropped" and shown["callData"] == "0xdeadbeef" and shown["description"] == "fake \u00e9"
     assert shown["executableBlock"] == 6 and shown["totalStake"] == "11"
+
+
+def test_minimums_are_named_with_what_is_needed(cli, by, w3, accounts):
+    """A stake or deposit below what the contracts require is refused before
+    sending, saying how much is needed and how much was given."""
+    staking, params = contract(w3, "Staking"), contract(w3, "Params")
+    per_gpu = params.functions.get("operatorStakeClass1").call()
+    nonce = w3.eth.get_transaction_count(accounts[7].address)
+    fails(by(7, "stake", "operator", "--gpu-model", "RTX 4090", "--gpu-count", "1", "--gpu-memory-gib", "24",
+             "--endpoint", "http://x", "--amount", "200ath"),
+          f"Staking: stake below the operator's required stake: needs {per_gpu // ATH:,} ATH for 1 × 24 GiB GPU, got 200 ATH")
+    fails(by(7, "stake", "operator", "--gpu-model", "H100", "--gpu-count", "2", "--gpu-memory-gib", "80",
+             "--endpoint", "http://x", "--amount", "1ath"), f"needs {2 * per_gpu // ATH:,} ATH for 2 × 80 GiB GPUs, got 1 ATH")
+    checker_min = params.functions.get("checkerMinStake").call()
+    fails(by(7, "stake", "checker", "--endpoint", "http://x", "--amount", "1ath"),
+          f"Staking: stake below the checker minimum: needs {checker_min // ATH:,} ATH, got 1 ATH")
+    operator = accounts[1].address
+    fails(by(7, "lease", "open", "--operator", operator, "--price-per-block", "1ath", "--deposit", "2ath"),
+          "Escrow: deposit must cover at least one epoch: needs 20 ATH (20 blocks × 1 ATH), got 2 ATH")
+    assert w3.eth.get_transaction_count(accounts[7].address) == nonce, "nothing was sent"
+    assert not staking.functions.operators(accounts[7].address).call()[5]
