@@ -52,7 +52,8 @@ let package = Package(
             .product(name: "NIOWebSocket", package: "swift-nio"),
         ]),
         .target(name: "AthConsensus", dependencies: ["AthPrimitives", "AthCrypto"]),
-        .target(name: "AthClient", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes", "AthRPC"]),
+        .target(name: "AthClient", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes", "AthRPC",
+                                                  .product(name: "Logging", package: "swift-log")]),
         .target(name: "AthOracle", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes"]),
         .target(name: "AthChecker", dependencies: [
             "AthPrimitives", "AthCrypto", "AthTypes", "AthRPC", "AthClient", "COpenBLAS",
@@ -123,6 +124,7 @@ let package = Package(
         .testTarget(name: "AthNodeTests", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes", "AthEVM", "AthExecution",
             "AthStorage", "AthMempool", "AthNode", "AthTestSupport", "AthConsensus", "AthP2P",
             .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "AthClientTests", dependencies: ["AthPrimitives", "AthClient"]),
         .testTarget(name: "AthWorkerTests", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes", "AthWorker", "AthClient"]),
         .testTarget(name: "AthCheckerTests", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes", "AthChecker", "AthClient"]),
         .testTarget(name: "AthOracleTests", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes", "AthOracle"]),

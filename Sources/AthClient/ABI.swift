@@ -6,11 +6,15 @@ public indirect enum ABIType: Equatable, Sendable {
     case address, bool, string, bytes
     /// `uint<bits>`, bits a multiple of 8 in 8...256.
     case uint(Int)
+    /// `int<bits>`: its values are `ABIValue.uint` in 256-bit two's complement.
+    case int(Int)
     /// `bytes<n>`, n in 1...32.
     case fixedBytes(Int)
     case tuple([ABIType])
     /// `T[]`.
     case array(ABIType)
+    /// `T[k]`: its values are `ABIValue.tuple` of k items (encoded as a tuple is).
+    case fixedArray(ABIType, Int)
 
     public static let uint256 = ABIType.uint(256), uint8 = ABIType.uint(8), bytes32 = ABIType.fixedBytes(32)
 
@@ -22,6 +26,8 @@ public indirect enum ABIType: Equatable, Sendable {
         case .string: return "string"
         case .bytes: return "bytes"
         case .uint(let bits): return "uint\(bits)"
+        case .int(let bits): return "int\(bits)"
+        case .fixedArray(let item, let n): return item.canonical + "[\(n)]"
         case .fixedBytes(let n): return "bytes\(n)"
         case .tuple(let items): return "(" + items.map(\.canonical).joined(separator: ",") + ")"
         case .array(let item): return item.canonical + "[]"
@@ -32,6 +38,7 @@ public indirect enum ABIType: Equatable, Sendable {
         switch self {
         case .string, .bytes, .array: return true
         case .tuple(let items): return items.contains { $0.isDynamic }
+        case .fixedArray(let item, _): return item.isDynamic
         default: return false
         }
     }
@@ -39,7 +46,17 @@ public indirect enum ABIType: Equatable, Sendable {
     /// Bytes the type takes in its enclosing tuple's head: 32, or a static tuple's whole size.
     public var headSize: Int {
         if case .tuple(let items) = self, !isDynamic { return items.reduce(0) { $0 + $1.headSize } }
+        if case .fixedArray(let item, let n) = self, !isDynamic { return n * item.headSize }
         return 32
+    }
+}
+
+extension ABIType {
+    /// Whether `v`, read as 256-bit two's complement, lies in int`bits`.
+    public static func fitsSigned(_ v: UInt256, bits: Int) -> Bool {
+        let negative = v.leadingZeroBitCount == 0
+        let magnitude = negative ? ~v : v
+        return 256 - magnitude.leadingZeroBitCount <= bits - 1
     }
 }
 
@@ -77,6 +94,8 @@ public indirect enum ABIValue: Equatable, Sendable {
         switch (self, type) {
         case (.address, .address), (.bool, .bool), (.string, .string), (.bytes, .bytes): return true
         case (.uint(let v), .uint(let bits)): return 256 - v.leadingZeroBitCount <= bits
+        case (.uint(let v), .int(let bits)): return ABIType.fitsSigned(v, bits: bits)
+        case (.tuple(let vs), .fixedArray(let t, let n)): return vs.count == n && vs.allSatisfy { $0.conforms(to: t) }
         case (.fixedBytes(let b), .fixedBytes(let n)): return b.count == n
         case (.tuple(let vs), .tuple(let ts)): return vs.count == ts.count && zip(vs, ts).allSatisfy { $0.conforms(to: $1) }
         case (.array(let vs), .array(let t)): return vs.allSatisfy { $0.conforms(to: t) }
@@ -233,6 +252,12 @@ struct ABIDecoder {
             let v = UInt256(bigEndianBytes: w) ?? .zero
             guard 256 - v.leadingZeroBitCount <= bits else { throw ABIError("the word at byte \(pos) does not fit in uint\(bits)") }
             return .uint(v)
+        case .int(let bits):
+            let v = UInt256(bigEndianBytes: try word(at: pos)) ?? .zero
+            guard ABIType.fitsSigned(v, bits: bits) else { throw ABIError("the word at byte \(pos) does not fit in int\(bits)") }
+            return .uint(v)
+        case .fixedArray(let item, let n):
+            return .tuple(try tuple([ABIType](repeating: item, count: n), at: pos, depth: depth))
         case .fixedBytes(let n):
             let w = try word(at: pos)
             guard w.dropFirst(n).allSatisfy({ $0 == 0 }) else { throw ABIError("the word at byte \(pos) is not a bytes\(n) (nonzero padding)") }

@@ -16,16 +16,42 @@ public enum ServiceProcess {
         }
     }
 
-    /// The key from `--private-key-file PATH` or `--dev-account I` (exactly one).
-    public static func key(privateKeyFile: String?, devAccount: Int?, role: String) throws(ChainClientError) -> Secp256k1PrivateKey {
-        switch (privateKeyFile, devAccount) {
-        case (let path?, nil): return try readKeyFile(path)
-        case (nil, let i?):
-            guard (0...9_999).contains(i) else { throw ChainClientError("--dev-account must lie in 0...9999") }
-            return DevAccounts.key(i)
-        case (nil, nil): throw ChainClientError("give the \(role) key with --private-key-file PATH (or --dev-account I on a dev chain)")
-        case (.some, .some): throw ChainClientError("give either --private-key-file or --dev-account, not both")
+    /// The key from `--from ADDRESS` (the keystore of `--home`, unlocked
+    /// with the first line of `--password-file`), `--private-key-file PATH`
+    /// or `--dev-account I`: exactly one of them.
+    public static func key(from: String? = nil, home: String? = nil, passwordFile: String? = nil,
+                           privateKeyFile: String?, devAccount: Int?, role: String) throws(ChainClientError) -> Secp256k1PrivateKey {
+        let given = [from != nil, privateKeyFile != nil, devAccount != nil].filter { $0 }.count
+        guard given == 1 else {
+            if given == 0 {
+                throw ChainClientError("give the \(role) key: --from ADDRESS (keystore, with --password-file), "
+                    + "--private-key-file PATH, or --dev-account I on a dev chain")
+            }
+            throw ChainClientError("give one of --from, --private-key-file and --dev-account, not several")
         }
+        if passwordFile != nil && from == nil { throw ChainClientError("--password-file goes with --from (a keystore account)") }
+        if let from {
+            let address: Address
+            do { address = try Address(hex: from) } catch { throw ChainClientError("--from \(from.prefix(64)) is not an address: \(error)") }
+            guard let passwordFile else {
+                throw ChainClientError("--from needs --password-file: a service reads its keystore password from a file")
+            }
+            let bytes: [UInt8]
+            do { bytes = try KeyStore.readFile(passwordFile, limit: 4096) } catch {
+                throw ChainClientError("cannot read password file \(passwordFile): \(error)")
+            }
+            let text = String(decoding: bytes, as: UTF8.self)
+            let password = String(text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+                .trimmingCharacters(in: CharacterSet(charactersIn: "\r"))
+            let store = KeyStore(home: home ?? KeyStore.defaultHome)
+            do { return try store.load(address, password: password) } catch {
+                throw ChainClientError("cannot unlock \(address.checksummed) in \(store.directory): \(error)")
+            }
+        }
+        if let path = privateKeyFile { return try readKeyFile(path) }
+        let i = devAccount!
+        guard (0...9_999).contains(i) else { throw ChainClientError("--dev-account must lie in 0...9999") }
+        return DevAccounts.key(i)
     }
 
     /// Blocks until SIGINT or SIGTERM.

@@ -323,6 +323,33 @@ extension ConsensusDriver {
             $0.syncing = sync.syncing; $0.syncStart = sync.startHeight; $0.syncTarget = sync.target
         }
         peerCountCache.withLock { $0 = peers.peerCount }
+        warnIfStalled(now)
+        if let metrics {
+            metrics.state(height: state.height, round: state.round, step: state.step)
+            metrics.peers(peers)
+            metrics.sync(running: sync.syncing, target: sync.target)
+        }
+    }
+}
+
+extension ConsensusDriver {
+    /// Every few seconds while no height is decided: says why as far as the
+    /// node can tell (no peers at all, or peers but no quorum).
+    func warnIfStalled(_ now: DispatchTime) {
+        let limit = Self.stallWarningSeconds * 1_000_000_000
+        guard !sync.syncing, now.uptimeNanoseconds - heightStarted.uptimeNanoseconds > limit,
+              now.uptimeNanoseconds - lastStallWarning.uptimeNanoseconds > limit else { return }
+        lastStallWarning = now
+        let stalled = (now.uptimeNanoseconds - heightStarted.uptimeNanoseconds) / 1_000_000_000
+        let count = peers.peerCount
+        if count == 0 {
+            logger.warning("no peers: this node reaches no other node, so height \(state.height) cannot be decided; check persistent_peers and the P2P port", metadata: [
+                "height": "\(state.height)", "stalled_s": "\(stalled)"])
+        } else {
+            logger.warning("no quorum: height \(state.height) is undecided after \(stalled) s with \(count) peer(s); more than 2/3 of the voting power must be online", metadata: [
+                "height": "\(state.height)", "round": "\(state.round)", "step": "\(ConsensusMetrics.name(state.step))",
+                "peers": "\(count)", "validators": "\(state.validators.count)"])
+        }
     }
 }
 

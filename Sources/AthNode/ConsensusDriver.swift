@@ -77,6 +77,15 @@ public final class ConsensusDriver: @unchecked Sendable {
     var headCommit: Commit?
     /// Test only: where to append every vote seen (one line each).
     var voteRecord: FileHandle?
+    /// Consensus, peer and block-sync metrics; set by the node before `start`.
+    var metrics: ConsensusMetrics?
+    /// When the current height's first round began (for the time to commit).
+    var heightStarted = DispatchTime.now()
+    var heightOfStart: UInt64 = 0
+    /// When the node last said it is stalled (no peers, no quorum).
+    var lastStallWarning = DispatchTime.now()
+    /// Seconds between "stalled" warnings, and without progress before the first.
+    static let stallWarningSeconds: UInt64 = 5
 
     let seenVotes = SeenCache(capacity: 1 << 16)
     let seenProposals = SeenCache(capacity: 1 << 12)
@@ -210,7 +219,12 @@ public final class ConsensusDriver: @unchecked Sendable {
     /// Feeds one event and carries out what it asks.
     func feed(_ event: ConsensusEvent) {
         guard !stopped else { return }
+        metrics?.note(event)
         execute(state.handle(event))
+        if state.height != heightOfStart {
+            heightOfStart = state.height
+            heightStarted = .now()
+        }
     }
 
     func execute(_ actions: [ConsensusAction]) {
@@ -463,6 +477,8 @@ public final class ConsensusDriver: @unchecked Sendable {
             awaitingBlock = []; ownProposals = [:]; ownVotes = []
             do { try wal.reset() } catch { logger.error("cannot reset the consensus log", metadata: ["error": "\(error)"]) }
             if source == "consensus" {
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - heightStarted.uptimeNanoseconds) / 1e9
+                metrics?.committed(rounds: commit.round + 1, seconds: seconds)
                 if !Self.sameMembers(next, current) { feed(.nextValidatorSet(next)) }
                 logger.debug("committed", metadata: ["height": "\(block.number)", "round": "\(commit.round)", "txs": "\(committed.block.transactions.count)"])
             } else {

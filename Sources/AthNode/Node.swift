@@ -112,6 +112,7 @@ public final class Node: @unchecked Sendable {
             do { _ = try api!.sendRaw(raw) } catch { throw NodeError("\(error)") }
         }
         api.oracle = oracle
+        oracle.metrics = metrics
         self.oracle = oracle
         if let t = oracle.transmitterAddress {
             logger.info("oracle reports are sent from the transmitter key", metadata: ["address": "\(t)"])
@@ -228,6 +229,7 @@ public final class Node: @unchecked Sendable {
         let c = options.config
         let driver = try ConsensusDriver(chain: chain, home: options.home, privateKey: validatorKey,
                                          options: consensusOptions, logger: logger)
+        driver.metrics = ConsensusMetrics(metrics)
         let nodeKey = try options.home.loadNodeKey()
         var pc = PeerManagerConfig(networkName: Self.networkName(chainID: chain.rules.chainID, genesisHash: chain.genesisHash))
         pc.listenHost = c.p2pAddress

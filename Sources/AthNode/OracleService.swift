@@ -3,6 +3,7 @@ import AthCrypto
 import AthExecution
 import AthOracle
 import AthP2P
+import AthRPC
 import AthPrimitives
 import AthTypes
 import Foundation
@@ -178,6 +179,8 @@ public final class OracleService: @unchecked Sendable {
     var transmitDelay: (@Sendable (OracleSubject) -> UInt64)?
     /// Admits a signed transaction to the mempool (and gossips it).
     var submitTransaction: (@Sendable ([UInt8]) throws -> Void)?
+    /// Where the module counts attestations, refusals and reports.
+    var metrics: MetricsRegistry?
 
     private let queue = DispatchQueue(label: "ath.oracle")
     /// Guarded by `queue`: when each ready report was first seen, and what was sent.
@@ -200,7 +203,15 @@ public final class OracleService: @unchecked Sendable {
     /// Verifies and pools one attestation and gossips it when it is new.
     @discardableResult
     public func submit(_ statement: OracleStatement, signature: [UInt8], from peer: NodeID? = nil) throws(AttestationError) -> PoolAdmission {
-        let admission = try pool.add(statement, signature: signature, view: ChainOracleView(chain: chain))
+        let via = peer == nil ? "rpc" : "p2p"
+        let admission: PoolAdmission
+        do { admission = try pool.add(statement, signature: signature, view: ChainOracleView(chain: chain)) } catch {
+            metrics?.counter("ath_oracle_attestations_refused_total", help: "Attestations refused, by reason",
+                             labels: [("reason", error.reason)]).increment()
+            throw error
+        }
+        metrics?.counter("ath_oracle_attestations_pooled_total", help: "Attestations pooled, by how they arrived",
+                         labels: [("via", via)]).increment()
         logger.log(level: admission.quorum ? .info : .debug, "attestation pooled", metadata: [
             "subject": "\(statement.subject)", "signer": "\(admission.signer)", "pooled": "\(admission.attestations)",
             "quorum": "\(admission.quorum)", "via": "\(peer == nil ? "rpc" : "p2p")",
@@ -222,6 +233,9 @@ public final class OracleService: @unchecked Sendable {
         let view = ChainOracleView(chain: chain)
         pool.prune(view: view)
         let reports = pool.readyReports(view: view)
+        metrics?.gauge("ath_oracle_pooled_subjects", help: "Subjects (jobs, uptime epochs) with pooled attestations")
+            .set(Double(pool.subjectCount))
+        metrics?.gauge("ath_oracle_ready_reports", help: "Subjects whose attestations reach the quorum").set(Double(reports.count))
         let ready = Set(reports.map(\.statement.subject))
         readySince = readySince.filter { ready.contains($0.key) }
         sent = sent.filter { ready.contains($0.key) }
@@ -236,11 +250,13 @@ public final class OracleService: @unchecked Sendable {
             do {
                 let raw = try transaction(for: report, key: key)
                 try submitTransaction(raw)
+                metrics?.counter("ath_oracle_reports_sent_total", help: "Oracle reports sent from this node's transmitter").increment()
                 logger.info("oracle report sent", metadata: [
                     "subject": "\(subject)", "statement": "\(Self.summary(report.statement))",
                     "signers": "\(report.signers.count)", "transmitter": "\(key.address)",
                 ])
             } catch {
+                metrics?.counter("ath_oracle_reports_failed_total", help: "Oracle reports this node could not send").increment()
                 logger.warning("oracle report not sent", metadata: ["subject": "\(subject)", "reason": "\(error)"])
             }
         }

@@ -145,6 +145,29 @@ public enum AttestationError: Error, Equatable, Sendable, CustomStringConvertibl
 
     static let stateNames = ["unknown", "open", "accepted", "committed", "settled", "reclaimed"]
 
+    /// A short name of the refusal, for metrics labels.
+    public var reason: String {
+        switch self {
+        case .malformedSignature: return "malformed_signature"
+        case .notActiveChecker: return "not_active_checker"
+        case .excludedFromJury: return "excluded_from_jury"
+        case .unknownJob: return "unknown_job"
+        case .jobNotAwaitingReport: return "job_not_awaiting_report"
+        case .rootMismatch: return "root_mismatch"
+        case .staleRound: return "stale_round"
+        case .epochNotFinished: return "epoch_not_finished"
+        case .epochTooOld: return "epoch_too_old"
+        case .notActiveOperator: return "not_active_operator"
+        case .uptimeAbove100: return "uptime_above_100"
+        case .duplicate: return "duplicate"
+        case .conflicting: return "conflicting"
+        case .poolFull: return "pool_full"
+        case .roundTooFar: return "round_too_far"
+        case .tooManyRounds: return "too_many_rounds"
+        case .signerLimit: return "signer_limit"
+        }
+    }
+
     public var description: String {
         switch self {
         case .malformedSignature:

@@ -59,10 +59,14 @@ public struct WorkerRegistration: Sendable {
     public var stake: UInt256
     /// The result endpoint recorded on chain; nil means `http://<listenHost>:<bound port>`.
     public var endpoint: String?
+    /// Whether a worker without a GPU backend may register (as `cpu:<model>`;
+    /// dev chains only): otherwise a CPU is never registered as a GPU.
+    public var allowCPU: Bool
 
-    public init(stake: UInt256, endpoint: String? = nil) {
+    public init(stake: UInt256, endpoint: String? = nil, allowCPU: Bool = false) {
         self.stake = stake
         self.endpoint = endpoint
+        self.allowCPU = allowCPU
     }
 }
 

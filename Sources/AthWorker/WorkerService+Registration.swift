@@ -13,8 +13,16 @@ extension WorkerService {
     /// Returns the registration's transaction hash, nil when there was
     /// nothing to do. Needs a started worker.
     @discardableResult
-    public func registerIfNeeded(stake: UInt256, endpoint: String) throws(WorkerError) -> Hash32? {
+    public func registerIfNeeded(stake: UInt256, endpoint: String, allowCPU: Bool = false) throws(WorkerError) -> Hash32? {
         guard case let (client, sender, hardware)? = startedParts() else { throw .notStarted }
+        let found = hardware.gpus.isEmpty ? "no GPU (nvidia-smi lists none)"
+            : "\(hardware.gpus.count) × \(hardware.gpus[0].model) (\(hardware.gpus[0].memoryMiB / 1024) GiB)"
+        if hardware.backend != "cuda" && !allowCPU {
+            throw .registration("refusing to register this machine as a GPU operator: it found \(found) and computes on "
+                + "the \(hardware.backend) backend (CPU: \(hardware.cpu)); register with a GPU, or pass --allow-cpu on a dev "
+                + "chain to register it as cpu:<model>")
+        }
+        logger.info("hardware for registration", metadata: ["found": "\(found)", "backend": "\(hardware.backend)"])
         guard !endpoint.isEmpty, endpoint.utf8.count <= Self.maxEndpointBytes else {
             throw .registration("the endpoint must be 1 to \(Self.maxEndpointBytes) bytes, not \(endpoint.utf8.count)")
         }

@@ -82,7 +82,10 @@ public final class WorkerService: Sendable {
         logger.info("serving results", metadata: ["endpoint": "\(endpoint)", "operator": "\(operatorAddress.checksummed)",
                                                   "backend": "\(backend.name)", "hardware": "\(backend.hardware)"])
         if let registration = config.registration {
-            do { try registerIfNeeded(stake: registration.stake, endpoint: registration.endpoint ?? endpoint) } catch {
+            do {
+                try registerIfNeeded(stake: registration.stake, endpoint: registration.endpoint ?? endpoint,
+                                     allowCPU: registration.allowCPU)
+            } catch {
                 server.stop()
                 throw error
             }

@@ -22,6 +22,9 @@ struct AthCheckerCommand: ParsableCommand {
 
     @Option(help: "The node's JSON-RPC URL.") var node = "http://127.0.0.1:8545"
     @Option(help: "Sign with the 0x-hex 32-byte private key in this file.") var privateKeyFile: String?
+    @Option(help: "Sign with this keystore account (the keystore of --home; needs --password-file).") var from: String?
+    @Option(help: "Home whose keystore holds --from (default: $ATH_HOME or ~/.ath).") var home: String?
+    @Option(help: "Read the keystore password of --from from the first line of this file.") var passwordFile: String?
     @Option(help: "Sign with devnet account I's well-known key (keccak256(\"ath devnet account I\")); never on a real network.")
     var devAccount: Int?
     @Option(help: "Seconds to keep trying to fetch a result before attesting it unavailable, plus the time --min-fetch-rate allows for its size.")
@@ -32,17 +35,15 @@ struct AthCheckerCommand: ParsableCommand {
     @Option(name: .customLong("operator"), help: "Also probe this operator (repeatable): genesis operators have no registration log.")
     var operators: [String] = []
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
+    @Option(help: "Log format: text or json (as athd's).") var logFormat = "text"
     @Option(help: .hidden) var fault: String?
 
     func run() throws {
         let made: (config: CheckerConfig, level: Logger.Level)
         do { made = try makeConfig() } catch { Self.fail("\(error)") }
         let (config, level) = made
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        // The same log lines as athd's (text or JSON, --log-format).
+        NodeLogHandler.bootstrap(format: LogFormat(rawValue: logFormat) ?? .text, level: level)
         let logger = Logger(label: "ath-checker")
 
         let client: ChainClient
@@ -81,8 +82,9 @@ struct AthCheckerCommand: ParsableCommand {
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw CheckerError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
+        guard LogFormat(rawValue: logFormat) != nil else { throw CheckerError("--log-format must be text or json") }
         let key: Secp256k1PrivateKey
-        do { key = try ServiceProcess.key(privateKeyFile: privateKeyFile, devAccount: devAccount, role: "checker") } catch {
+        do { key = try ServiceProcess.key(from: from, home: home, passwordFile: passwordFile, privateKeyFile: privateKeyFile, devAccount: devAccount, role: "checker") } catch {
             throw CheckerError(error.description)
         }
         for (name, seconds) in [("--fetch-timeout", fetchTimeout), ("--probe-interval", probeInterval)]

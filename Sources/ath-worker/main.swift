@@ -21,6 +21,9 @@ struct AthWorkerCommand: ParsableCommand {
 
     @Option(help: "The node's JSON-RPC URL.") var node = "http://127.0.0.1:8545"
     @Option(help: "Sign with the 0x-hex private key in this file.") var privateKeyFile: String?
+    @Option(help: "Sign with this keystore account (the keystore of --home; needs --password-file).") var from: String?
+    @Option(help: "Home whose keystore holds --from (default: $ATH_HOME or ~/.ath).") var home: String?
+    @Option(help: "Read the keystore password of --from from the first line of this file.") var passwordFile: String?
     @Option(help: "Sign with dev account I, key keccak256(\"ath devnet account I\"): public, for dev chains only.")
     var devAccount: Int?
     @Option(help: "Address and port to serve results on (port 0 picks a free one).") var listen = "127.0.0.1:8600"
@@ -28,19 +31,18 @@ struct AthWorkerCommand: ParsableCommand {
     @Flag(help: "Register the operator with Staking first unless it already is (needs --stake).") var register = false
     @Option(help: "Stake to register with, with its unit: 100ath, 5000gwei.") var stake: String?
     @Option(help: "Endpoint to register (default: http://<listen>).") var endpoint: String?
+    @Flag(help: "Let --register register a machine without a GPU backend, as cpu:<model> (dev chains only).") var allowCpu = false
     @Option(help: "Set the operator's minimum price per gemm-i8 work unit on chain (e.g. 1gwei, 0.001ath; 0: any).")
     var minPricePerUnit: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
+    @Option(help: "Log format: text or json (as athd's).") var logFormat = "text"
     @Option(help: .hidden) var fault: String?
 
     func run() throws {
         let config: WorkerConfig
         do { config = try makeConfig() } catch { fail(error.description) }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-            return handler
-        }
+        // The same log lines as athd's (text or JSON, --log-format).
+        NodeLogHandler.bootstrap(format: LogFormat(rawValue: logFormat) ?? .text, level: Logger.Level(rawValue: logLevel) ?? .info)
         let worker = WorkerService(config: config, logger: Logger(label: "ath-worker"))
         do { try worker.start() } catch { fail(error.description) }
         printBanner(worker)
@@ -50,6 +52,7 @@ struct AthWorkerCommand: ParsableCommand {
     }
 
     func makeConfig() throws(UsageError) -> WorkerConfig {
+        guard LogFormat(rawValue: logFormat) != nil else { throw UsageError("--log-format must be text or json") }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw UsageError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
@@ -68,9 +71,9 @@ struct AthWorkerCommand: ParsableCommand {
                                   fault: faultChoice)
         if register {
             guard let stake else { throw UsageError("--register needs --stake, e.g. --stake 2000ath") }
-            config.registration = WorkerRegistration(stake: try Self.parseStake(stake), endpoint: endpoint)
-        } else if stake != nil || endpoint != nil {
-            throw UsageError("--stake and --endpoint only apply with --register")
+            config.registration = WorkerRegistration(stake: try Self.parseStake(stake), endpoint: endpoint, allowCPU: allowCpu)
+        } else if stake != nil || endpoint != nil || allowCpu {
+            throw UsageError("--stake, --endpoint and --allow-cpu only apply with --register")
         }
         if let minPricePerUnit {
             do { config.minPricePerUnit = try Amount.parseWithUnit(minPricePerUnit) } catch {
@@ -81,7 +84,7 @@ struct AthWorkerCommand: ParsableCommand {
     }
 
     func loadKey() throws(UsageError) -> Secp256k1PrivateKey {
-        do { return try ServiceProcess.key(privateKeyFile: privateKeyFile, devAccount: devAccount, role: "operator") } catch {
+        do { return try ServiceProcess.key(from: from, home: home, passwordFile: passwordFile, privateKeyFile: privateKeyFile, devAccount: devAccount, role: "operator") } catch {
             throw UsageError(error.description)
         }
     }

@@ -118,6 +118,14 @@ enum BlockSelectorArgument: Equatable {
         throw CLIError("\(what) \"\(text)\" is not a block number, a block hash or one of latest, earliest, pending, safe, finalized")
     }
 
+    /// The JSON-RPC block id: a tag or quantity, or a bare block hash.
+    var json: JSON {
+        switch self {
+        case .tag(let t): return .string(t)
+        case .hash(let h): return .string(Hex.encode(h.bytes))
+        }
+    }
+
     /// The value for a filter field such as `fromBlock` (hashes are refused).
     func filterValue(what: String) throws -> JSON {
         guard case .tag(let t) = self else { throw CLIError("\(what) takes a block number or tag, not a hash") }

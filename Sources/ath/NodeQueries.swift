@@ -93,26 +93,68 @@ struct ReceiptCommand: ParsableCommand {
 /// `ath call`: eth_call against the latest state.
 struct CallCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "call", abstract: "Call a contract without a transaction (eth_call); prints the return data hex.",
-        discussion: "A revert prints \"execution reverted: <reason>\" and exits 1.")
+        commandName: "call", abstract: "Call a contract without a transaction (eth_call).",
+        discussion: """
+        Give the call as a function signature and its arguments, as Foundry's cast takes them:         ath call --to C 'balanceOf(address)(uint256)' 0x…; the return types in the second parentheses         decode the result, one value per line. Or give raw --data; then the return data is printed as hex.         A negative number goes after `--`. A revert prints "execution reverted: <reason>" and exits 1.
+        """)
     @OptionGroup var node: NodeOptions
     @Option(help: "The contract address.") var to: String
-    @Option(help: "Call data, hex.") var data: String = "0x"
+    @Argument(help: "Function signature, e.g. 'transfer(address,uint256)(bool)'.") var signature: String?
+    @Argument(help: "The function's arguments.") var args: [String] = []
+    @Option(help: "Call data, hex (instead of a signature).") var data: String?
     @Option(help: "The caller's address (default: zero).") var from: String?
     @Option(help: "Amount to send with the call.") var value: String = "0"
+    @Option(help: "The block whose state the call reads: a number, a tag or a block hash (default latest).") var block: String = "latest"
 
     func run() throws {
         try reporting {
+            let (input, function) = try CallData.make(signature: signature, args: args, data: data)
             var call: [(String, JSON)] = []
             if let from { call.append(("from", .string(try parseAddress(from).description))) }
             call.append(("to", .string(try parseAddress(to).description)))
             let amount = try parseAmount(value)
             if !amount.isZero { call.append(("value", .string(amount.hexDescription))) }
-            call.append(("input", .string(Hex.encode(try parseData(data, option: "--data")))))
-            let result = try node.client().call("eth_call", [.object(call), "latest"])
-            guard let hex = result.stringValue, (try? Hex.decode(hex)) != nil else { throw NodeValue.invalid("return value", result) }
-            if node.json { JSON.object([("result", .string(hex))]).printPretty() } else { print(hex) }
+            call.append(("input", .string(Hex.encode(input))))
+            let at = try BlockSelectorArgument.parse(block, what: "--block")
+            let result = try node.client().call("eth_call", [.object(call), at.json])
+            guard let hex = result.stringValue, let output = try? Hex.decode(hex) else { throw NodeValue.invalid("return value", result) }
+            guard let function, !function.outputs.isEmpty else {
+                if node.json { JSON.object([("result", .string(hex))]).printPretty() } else { print(hex) }
+                return
+            }
+            let values: [ABIValue]
+            do { values = try function.decodeOutput(output) } catch {
+                throw CLIError("the return data (\(output.count) bytes) does not decode as \(function.outputs.map(\.canonical).joined(separator: ",")): \(error)")
+            }
+            if node.json {
+                JSON.object([("result", .string(hex)),
+                             ("decoded", .array(zip(values, function.outputs).map { ProtocolFormat.json($0, $1) }))]).printPretty()
+            } else {
+                for (v, t) in zip(values, function.outputs) { print(ABISignature.text(v, t)) }
+            }
         }
+    }
+}
+
+/// Call data from a signature and arguments, or from raw hex.
+enum CallData {
+    static func make(signature: String?, args: [String], data: String?) throws -> ([UInt8], ABIFunction?) {
+        guard let signature else {
+            return (try parseData(data ?? "0x", option: "--data"), nil)
+        }
+        guard data == nil else { throw CLIError("give a function signature or --data, not both") }
+        let function: ABIFunction
+        do { function = try ABISignature.function(signature) } catch { throw CLIError(error.description) }
+        guard args.count == function.inputs.count else {
+            throw CLIError("\(function.signature) takes \(function.inputs.count) argument(s), got \(args.count)")
+        }
+        var values: [ABIValue] = []
+        for (i, (text, type)) in zip(args, function.inputs).enumerated() {
+            do { values.append(try ABISignature.value(text, type)) } catch {
+                throw CLIError("argument \(i + 1) of \(function.signature): \(error)")
+            }
+        }
+        do { return (try function.encodeCall(values), function) } catch { throw CLIError(error.description) }
     }
 }
 

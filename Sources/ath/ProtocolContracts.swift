@@ -365,13 +365,14 @@ enum ProtocolFormat {
     static func json(_ v: ABIValue, _ type: ABIType) -> JSON {
         switch (v, type) {
         case (.uint(let n), .uint(let bits)) where bits <= 32: return .number(n.description)
+        case (.uint, .int): return .string(ABISignature.text(v, type))
         case (.uint(let n), _): return .string(n.description)
         case (.address(let a), _): return .string(a.checksummed)
         case (.bool(let b), _): return .bool(b)
         case (.string(let s), _): return .string(s)
         case (.bytes(let b), _), (.fixedBytes(let b), _): return .string(Hex.encode(b))
         case (.tuple(let items), .tuple(let types)): return .array(zip(items, types).map { json($0, $1) })
-        case (.array(let items), .array(let t)): return .array(items.map { json($0, t) })
+        case (.array(let items), .array(let t)), (.tuple(let items), .fixedArray(let t, _)): return .array(items.map { json($0, t) })
         default: return .null
         }
     }

@@ -161,6 +161,54 @@ struct StakeCommand: ParsableCommand {
                 let unbonding = try view(StakingABI.unbondingEntries, [.address(a)])[0].items.map(\.items)
                 let bonded = try view(StakingABI.bonded, [.address(a)])[0].uintValue
                 let pending = try view(StakingABI.pendingRewards, [.address(a)])[0].uintValue
+                func param(_ name: String) throws -> UInt256 {
+                    try ProtocolRPC.view(client, .params, ParamsABI.get, [.string(name)])[0].uintValue
+                }
+                let unbondingOf = { (role: UInt64) in
+                    unbonding.filter { $0[0].uintValue == UInt256(role) }.reduce(UInt256.zero) { $0 &+ $1[1].uintValue }
+                }
+                // Why a role does not count now (nil: it does).
+                var operatorInactive: String?
+                if o[5].boolValue {
+                    let memory = o[2].uintValue, count = o[1].uintValue
+                    let perGPU = try param(memory < UInt256(24) ? "operatorStakeClass0"
+                                           : memory <= UInt256(80) ? "operatorStakeClass1" : "operatorStakeClass2")
+                    let required = perGPU &* count
+                    if o[4].uintValue < required {
+                        operatorInactive = "stake \(ProtocolFormat.ath(o[4].uintValue)) below the required \(ProtocolFormat.ath(required)) for \(count) × \(memory) GiB GPU\(count == .one ? "" : "s")"
+                            + (unbondingOf(2).isZero ? "" : " (\(ProtocolFormat.ath(unbondingOf(2))) unbonding)")
+                    }
+                } else {
+                    operatorInactive = "not registered"
+                }
+                var checkerInactive: String?
+                if !c[2].boolValue {
+                    checkerInactive = "not registered"
+                } else if !c[3].boolValue {
+                    checkerInactive = "deactivated" + (unbondingOf(3).isZero ? "" : " (\(ProtocolFormat.ath(unbondingOf(3))) unbonding)")
+                } else {
+                    let minimum = try param("checkerMinStake")
+                    if c[1].uintValue < minimum {
+                        checkerInactive = "stake \(ProtocolFormat.ath(c[1].uintValue)) below the checker minimum \(ProtocolFormat.ath(minimum))"
+                    }
+                }
+                var validatorInactive: String?
+                if v[6].boolValue {
+                    validatorInactive = "banned for double signing"
+                } else if !v[7].boolValue {
+                    validatorInactive = "not registered"
+                } else if v[5].boolValue {
+                    validatorInactive = "jailed until block \(v[4].uintValue) (then `ath unjail`)"
+                } else {
+                    let minimum = try param("validatorMinStake")
+                    if v[2].uintValue < minimum {
+                        validatorInactive = "self stake \(ProtocolFormat.ath(v[2].uintValue)) below the validator minimum \(ProtocolFormat.ath(minimum))"
+                    }
+                }
+                func status(_ reason: String?) -> String { reason.map { "inactive: \($0)" } ?? "active" }
+                func statusJSON(_ reason: String?) -> [(String, JSON)] {
+                    [("active", .bool(reason == nil))] + (reason.map { [("inactiveReason", JSON.string($0))] } ?? [])
+                }
 
                 if node.json {
                     var members: [(String, JSON)] = [("address", .string(a.checksummed)), ("bonded", .string(bonded.description)),
@@ -170,18 +218,19 @@ struct StakeCommand: ParsableCommand {
                             ("consensusKey", .string(Hex.encode(v[0].bytesValue))), ("commissionBps", .number(v[1].uintValue.description)),
                             ("selfStake", .string(v[2].uintValue.description)), ("delegated", .string(v[3].uintValue.description)),
                             ("jailedUntil", .number(v[4].uintValue.description)), ("jailed", .bool(v[5].boolValue)),
-                            ("banned", .bool(v[6].boolValue)), ("registered", .bool(v[7].boolValue))])))
+                            ("banned", .bool(v[6].boolValue)), ("registered", .bool(v[7].boolValue))] + statusJSON(validatorInactive))))
                     }
                     if o[4].uintValue > .zero || o[5].boolValue {
                         members.append(("operator", .object([
                             ("gpuModel", .string(o[0].stringValue)), ("gpuCount", .number(o[1].uintValue.description)),
                             ("gpuMemoryGiB", .number(o[2].uintValue.description)), ("endpoint", .string(o[3].stringValue)),
-                            ("stake", .string(o[4].uintValue.description)), ("registered", .bool(o[5].boolValue))])))
+                            ("stake", .string(o[4].uintValue.description)), ("registered", .bool(o[5].boolValue))]
+                            + statusJSON(operatorInactive))))
                     }
                     if c[1].uintValue > .zero || c[2].boolValue {
                         members.append(("checker", .object([
                             ("endpoint", .string(c[0].stringValue)), ("stake", .string(c[1].uintValue.description)),
-                            ("registered", .bool(c[2].boolValue)), ("active", .bool(c[3].boolValue))])))
+                            ("registered", .bool(c[2].boolValue))] + statusJSON(checkerInactive))))
                     }
                     members.append(("delegations", .array(delegations.map {
                         .object([("validator", .string($0.0.checksummed)), ("amount", .string($0.1.description))])
@@ -199,16 +248,14 @@ struct StakeCommand: ParsableCommand {
                 var rows: [(String, String)] = [("address", a.checksummed), ("bonded", ProtocolFormat.ath(bonded)),
                                                 ("pending rewards", ProtocolFormat.ath(pending))]
                 if v[2].uintValue > .zero || v[7].boolValue || v[6].boolValue {
-                    var status = v[7].boolValue ? "registered" : "not registered"
-                    if v[6].boolValue { status = "banned" } else if v[5].boolValue { status += ", jailed until block \(v[4].uintValue)" }
-                    rows.append(("validator", "self stake \(ProtocolFormat.ath(v[2].uintValue)), delegated \(ProtocolFormat.ath(v[3].uintValue)), commission \(ProtocolFormat.bps(v[1].uintValue)), \(status)"))
+                    rows.append(("validator", "self stake \(ProtocolFormat.ath(v[2].uintValue)), delegated \(ProtocolFormat.ath(v[3].uintValue)), commission \(ProtocolFormat.bps(v[1].uintValue)), \(status(validatorInactive))"))
                     rows.append(("consensus key", Hex.encode(v[0].bytesValue)))
                 }
                 if o[4].uintValue > .zero || o[5].boolValue {
-                    rows.append(("operator", "\(o[1].uintValue) × \(o[0].stringValue) (\(o[2].uintValue) GiB), stake \(ProtocolFormat.ath(o[4].uintValue)), endpoint \(o[3].stringValue)\(o[5].boolValue ? "" : ", not registered")"))
+                    rows.append(("operator", "\(o[1].uintValue) × \(o[0].stringValue) (\(o[2].uintValue) GiB), stake \(ProtocolFormat.ath(o[4].uintValue)), endpoint \(o[3].stringValue), \(status(operatorInactive))"))
                 }
                 if c[1].uintValue > .zero || c[2].boolValue {
-                    rows.append(("checker", "stake \(ProtocolFormat.ath(c[1].uintValue)), endpoint \(c[0].stringValue), \(c[3].boolValue ? "active" : "inactive")"))
+                    rows.append(("checker", "stake \(ProtocolFormat.ath(c[1].uintValue)), endpoint \(c[0].stringValue), \(status(checkerInactive))"))
                 }
                 for (validator, amount) in delegations { rows.append(("delegation", "\(ProtocolFormat.ath(amount)) to \(validator.checksummed)")) }
                 for e in unbonding {

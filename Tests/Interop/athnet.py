@@ -261,6 +261,7 @@ class NetNode(NodeProcess):
         self.p2p_port = get_toml(self.config_path, "p2p", "port")
         self.rpc_port = get_toml(self.config_path, "rpc", "port")
         self.url = f"http://127.0.0.1:{self.rpc_port}"
+        self.metrics_url = f"http://127.0.0.1:{get_toml(self.config_path, 'metrics', 'port')}/metrics"
         self.log_path = self.home + ".log"
         self.proc = None
         self._log = None

@@ -361,3 +361,84 @@ def test_athd_usage_errors_are_one_sentence_with_status_1(athd_bin):
     p = subprocess.run([athd_bin, "dev", "--nope"], capture_output=True, text=True, timeout=60)
     assert p.returncode == 1 and len(p.stderr.strip().splitlines()) == 1, p
     assert "Unknown option '--nope'" in p.stderr and "`athd dev --help`" in p.stderr
+
+
+TOKEN = """
+# pragma version 0.4.3
+
+balanceOf: public(HashMap[address, uint256])
+owner: public(address)
+delta: public(int128)
+
+@deploy
+def __init__(supply: uint256, who: address, d: int128):
+    self.balanceOf[who] = supply
+    self.owner = who
+    self.delta = d
+
+@external
+def transfer(to: address, amount: uint256) -> bool:
+    self.balanceOf[msg.sender] -= amount
+    self.balanceOf[to] += amount
+    return True
+
+@view
+@external
+def pair(a: uint8, b: int16[2]) -> (uint256, int16):
+    return convert(a, uint256) + 1, b[0] + b[1]
+"""
+
+
+def test_call_send_and_deploy_with_signatures_and_combined_json(cli, w3, keyfiles, tmp_path):
+    """As Foundry's cast: `ath call --to C 'balanceOf(address)(uint256)' 0x…`,
+    `ath send --to C 'transfer(address,uint256)' 0x… 300`, and `ath deploy`
+    of Vyper 0.4.3's -f combined_json output with constructor arguments."""
+    import sys
+    src = tmp_path / "Token.vy"
+    src.write_text(TOKEN)
+    vyper = os.path.join(os.path.dirname(sys.executable), "vyper")
+    combined = subprocess.run([vyper, "-f", "combined_json", "--evm-version", "cancun", str(src)],
+                              capture_output=True, text=True, check=True).stdout
+    artifact = tmp_path / "combined.json"
+    artifact.write_text(combined)
+    me = Account.from_key(open(keyfiles[3]).read().strip()).address
+    other = Account.create().address
+
+    fails(cli("deploy", str(artifact), "1000", "--private-key-file", keyfiles[3]),
+          "the constructor takes 3 argument(s) (uint256, address, int128), got 1")
+    fails(cli("deploy", str(artifact), "1000", "0x12", "5", "--private-key-file", keyfiles[3]),
+          "constructor argument 2: \"0x12\" is not a address")
+    out = ok_json(cli("deploy", str(artifact), "1000", me, "5", "--private-key-file", keyfiles[3], "--json"))
+    token = out["contractAddress"]
+    deployed_at = out["blockNumber"]
+    abi = json.loads(combined)[str(src)]["abi"]
+    c = w3.eth.contract(address=token, abi=abi)
+    assert c.functions.balanceOf(me).call() == 1000 and c.functions.delta().call() == 5
+
+    assert ok(cli("call", "--to", token, "balanceOf(address)(uint256)", me)).strip() == "1000"
+    assert ok(cli("call", "--to", token, "owner()(address)")).strip() == me
+    ok(cli("send", "--to", token, "transfer(address,uint256)", other, "300", "--private-key-file", keyfiles[3]))
+    assert c.functions.balanceOf(other).call() == 300
+    assert ok(cli("call", "--to", token, "balanceOf(address)(uint256)", me)).strip() == "700"
+    # At the block of the deployment: the state as it was then.
+    assert ok(cli("call", "--to", token, "balanceOf(address)(uint256)", me, "--block", str(deployed_at))).strip() == "1000"
+    lines = ok(cli("call", "--to", token, "pair(uint8,int16[2])(uint256,int16)", "4", "[-3,1]")).split()
+    assert lines == ["5", "-2"]
+    decoded = ok_json(cli("call", "--to", token, "pair(uint8,int16[2])(uint256,int16)", "4", "[-3,1]", "--json"))["decoded"]
+    assert decoded == ["5", "-2"]
+    # Without return types the raw return data is printed, as with --data.
+    assert ok(cli("call", "--to", token, "balanceOf(address)", me)).strip() == "0x" + (700).to_bytes(32, "big").hex()
+
+    fails(cli("call", "--to", token, "balanceOf(address)(uint256)"), "balanceOf(address) takes 1 argument(s), got 0")
+    fails(cli("call", "--to", token, "pair(uint8,int16[2])(uint256,int16)", "300", "[1,2]"),
+          "argument 1 of pair(uint8,int16[2]): \"300\" is not a uint8: too large")
+    fails(cli("call", "--to", token, "pair(uint8,int16[2])(uint256,int16)", "1", "[1,2,3]"), "it needs 2 items, not 3")
+    fails(cli("call", "--to", token, "balanceOf(address)", me, "--data", "0x"), "give a function signature or --data, not both")
+    fails(cli("call", "--to", token, "balanceOf(addr)", me), "\"addr\" is not an ABI type")
+
+    two = tmp_path / "two.json"
+    doc = json.loads(combined)
+    doc["Other.vy"] = doc[str(src)]
+    two.write_text(json.dumps(doc))
+    fails(cli("deploy", str(two), "1", me, "1", "--private-key-file", keyfiles[3]), "choose one with --contract")
+    ok(cli("deploy", str(two), "1", me, "1", "--contract", "Other.vy", "--private-key-file", keyfiles[3]))

@@ -142,7 +142,7 @@ def test_staking_roles_delegation_unbonding(cli, by, accounts, w3, tmp_path):
                                   "releaseBlock": release, "validator": v.address}]
     assert show["bonded"] == str(6 * ATH)
     text = rows(ok(cli("stake", "show", v.address)))
-    assert text["validator"] == "self stake 1,000 ATH, delegated 6 ATH, commission 5%, registered"
+    assert text["validator"] == "self stake 1,000 ATH, delegated 6 ATH, commission 5%, active"
     assert "operator" in rows(ok(cli("stake", "show", accounts[1].address)))
 
     r = ok_json(cli("rewards", "show", v.address, "--json"))
@@ -429,3 +429,26 @@ def test_minimums_are_named_with_what_is_needed(cli, by, w3, accounts):
           "Escrow: deposit must cover at least one epoch: needs 20 ATH (20 blocks × 1 ATH), got 2 ATH")
     assert w3.eth.get_transaction_count(accounts[7].address) == nonce, "nothing was sent"
     assert not staking.functions.operators(accounts[7].address).call()[5]
+
+
+def test_stake_show_says_why_a_role_is_inactive(cli, by, w3, tmp_path):
+    from eth_account import Account
+    fresh = Account.create()
+    key = tmp_path / "fresh.hex"
+    key.write_text("0x" + fresh.key.hex().removeprefix("0x"))
+    ok(by(8, "send", "--to", fresh.address, "--value", "300ath"))
+    mine = lambda *args: cli(*args, "--private-key-file", str(key))  # noqa: E731
+    ok(mine("stake", "operator", "--gpu-model", "NVIDIA L4", "--gpu-count", "1", "--gpu-memory-gib", "16",
+            "--endpoint", "http://10.0.0.9:8600", "--amount", "100ath"))
+    ok(mine("stake", "checker", "--endpoint", "http://10.0.0.9:8601", "--amount", "100ath"))
+    shown = rows(ok(cli("stake", "show", fresh.address)))
+    assert shown["operator"].endswith(", active") and shown["checker"].endswith(", active"), shown
+    ok(mine("unbond", "--role", "operator", "--amount", "60ath"))
+    ok(mine("unbond", "--role", "checker", "--amount", "1ath"))
+    shown = rows(ok(cli("stake", "show", fresh.address)))
+    assert shown["operator"].endswith(
+        "inactive: stake 40 ATH below the required 100 ATH for 1 × 16 GiB GPU (60 ATH unbonding)"), shown
+    assert "inactive: stake 99 ATH below the checker minimum 100 ATH" in shown["checker"] or "inactive: deactivated" in shown["checker"], shown
+    js = ok_json(cli("stake", "show", fresh.address, "--json"))
+    assert js["operator"]["active"] is False and js["operator"]["inactiveReason"].startswith("stake 40 ATH below")
+    assert js["checker"]["active"] is False

@@ -113,7 +113,7 @@ def start_worker(bins, chain, w3, keys, logs, name, fault=None, extra=(), funder
     key_file.write_text(operator.key.hex() if operator.key.hex().startswith("0x") else "0x" + operator.key.hex())
     port = free_port()
     argv = [bins["ath-worker"], "--node", chain.url, "--private-key-file", str(key_file), "--listen", f"127.0.0.1:{port}",
-            "--register", "--stake", "2000ath", "--log-level", "info"]
+            "--register", "--stake", "2000ath", "--allow-cpu", "--log-level", "info"]
     if fault:
         argv += ["--fault", fault]
     argv += list(extra)
@@ -486,6 +486,15 @@ def test_athd_dev_settles_a_job_created_with_the_cli(athd_bin, ath_bin, tmp_path
             assert step in out, out
         assert job(w3, 1)[9] == SETTLED and job(w3, 1)[7] == VALID
         assert contract(w3, "Staking").functions.operators(operator).call()[4] == stake, "the operator was slashed"
+        # The oracle module's metrics saw the attestations and the report.
+        import re
+        import urllib.request
+        text = urllib.request.urlopen(node.metrics_url, timeout=10).read().decode()
+        pooled = re.search(r'^ath_oracle_attestations_pooled_total\{via="rpc"\} (\S+)$', text, re.M)
+        assert pooled and float(pooled.group(1)) >= 3, text[-2000:]
+        sent = re.search(r"^ath_oracle_reports_sent_total (\S+)$", text, re.M)
+        assert sent and float(sent.group(1)) >= 1
+        assert "# HELP ath_oracle_pooled_subjects " in text
     finally:
         assert node.stop() == 0, node.read_log()[-3000:]
     # Reopened with another worker port, the chain would send checkers to the wrong one: refused.
@@ -493,3 +502,55 @@ def test_athd_dev_settles_a_job_created_with_the_cli(athd_bin, ath_bin, tmp_path
                            capture_output=True, text=True, timeout=60)
     assert again.returncode == 1
     assert "registered the dev operator's endpoint as http://127.0.0.1:8611, not port 8600" in again.stderr, again.stderr
+
+
+def test_a_cpu_is_not_registered_as_a_gpu_unless_allowed(bins, chain, w3, keys, logs):
+    operator = Account.create()
+    transact_value(w3, keys[7], operator.address, 10 * ATH)  # refused before it spends anything
+    key_file = logs / "cpu-only.key"
+    key_file.write_text("0x" + operator.key.hex().removeprefix("0x"))
+    r = subprocess.run([bins["ath-worker"], "--node", chain.url, "--private-key-file", str(key_file), "--listen",
+                        f"127.0.0.1:{free_port()}", "--register", "--stake", "2000ath", "--backend", "cpu"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1, r
+    assert "refusing to register this machine as a GPU operator: it found" in r.stderr, r.stderr
+    assert "pass --allow-cpu on a dev chain" in r.stderr
+    assert not contract(w3, "Staking").functions.operators(operator.address).call()[5], "nothing was registered"
+    r = subprocess.run([bins["ath-worker"], "--dev-account", "1", "--allow-cpu"], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 1 and "--allow-cpu only apply with --register" in r.stderr, r
+
+
+def test_services_sign_with_a_keystore_account(ath_bin, bins, chain, keys, logs):
+    """ath-worker and ath-checker take --home/--from/--password-file like every ath command."""
+    home = logs / "keystore-home"
+    checker = keys[3]
+    raw = logs / "checker3.hex"
+    raw.write_text("0x" + checker.key.hex().removeprefix("0x"))
+    pw = logs / "pw"
+    pw.write_text("correct horse\n")
+    r = subprocess.run([ath_bin, "keys", "import", str(raw), "--raw-hex", "--light-kdf", "--password-file", str(pw),
+                        "--home", str(home)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    proc = subprocess.Popen([bins["ath-checker"], "--node", chain.url, "--from", checker.address, "--home", str(home),
+                             "--password-file", str(pw)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = ""
+        deadline = time.time() + 30
+        while time.time() < deadline and checker.address not in line:
+            line = proc.stdout.readline()
+            assert line or proc.poll() is None, proc.stderr.read()
+        assert f"checker:  {checker.address} (an active checker)" in line, line
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    wrong = logs / "wrong"
+    wrong.write_text("nope\n")
+    for binary in ("ath-checker", "ath-worker"):
+        for args, message in [
+            (["--from", checker.address, "--home", str(home), "--password-file", str(wrong)], "cannot unlock"),
+            (["--from", checker.address, "--home", str(home)], "--from needs --password-file"),
+            (["--from", checker.address, "--dev-account", "3", "--password-file", str(pw)], "not several"),
+            (["--dev-account", "3", "--password-file", str(pw)], "--password-file goes with --from"),
+        ]:
+            r = subprocess.run([bins[binary], "--node", chain.url, *args], capture_output=True, text=True, timeout=60)
+            assert r.returncode == 1 and message in r.stderr, (binary, args, r.stderr)

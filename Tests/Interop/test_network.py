@@ -38,6 +38,9 @@ def test_one_down_goes_on_two_down_halts_then_resumes(make_net):
         assert after[i] <= before[i] + 1, f"node{i} went from {before[i]} to {after[i]} with 2 of 4 validators"
     stalled = min(after.values())
     net.assert_same_hashes(1, stalled, live)
+    # The stalled validators say why, every few seconds, while it lasts.
+    for n in live:
+        assert "no quorum: height" in n.log(), n.log()[-3000:]
 
     # restart both: finality resumes and they catch up
     net[2].start()
@@ -135,3 +138,23 @@ def test_transfers_gossip_to_every_node(make_net, ath_bin):
     assert len(s["validators"]) == 4
     for v in s["validators"]:
         assert v["power"].isdigit() and int(v["power"]) > 0 and isinstance(v["proposerPriority"], int), v
+
+    # Consensus, peer and block-sync metrics, in the Prometheus format with HELP lines.
+    import re
+    import urllib.request
+    text = urllib.request.urlopen(net[0].metrics_url, timeout=10).read().decode()
+
+    def value(pattern):
+        m = re.search(r"^" + pattern + r" (\S+)$", text, re.M)
+        assert m, f"{pattern} missing from the metrics"
+        return float(m.group(1))
+    assert value("ath_consensus_height") >= s["height"]
+    assert value(r'ath_consensus_votes_received_total\{type="prevote"\}') > 0
+    assert value(r'ath_consensus_votes_received_total\{type="precommit"\}') > 0
+    assert value(r'ath_p2p_peers\{direction="inbound"\}') + value(r'ath_p2p_peers\{direction="outbound"\}') == 3
+    assert value(r'ath_p2p_received_bytes_total\{channel="vote"\}') > 0
+    assert value(r'ath_p2p_sent_messages_total\{channel="transactions"\}') > 0
+    assert value("ath_consensus_rounds_count") > 0 and value("ath_consensus_commit_seconds_count") > 0
+    assert value("ath_blocksync_syncing") == 0
+    for name in ("ath_consensus_height", "ath_consensus_rounds", "ath_p2p_peers", "ath_p2p_bans_total"):
+        assert f"# HELP {name} " in text and f"# TYPE {name} " in text, name

@@ -54,6 +54,7 @@ extension PeerManager {
         onPeerConnected(id)
         if config.pex { requestAddresses(over: connection) }
         for await message in connection.messages {
+            traffic.noteReceived(channel: message.channel, bytes: message.message.count)
             guard let channel = P2PChannel(rawValue: message.channel) else {
                 ban(id, reason: P2PError.unknownChannel(message.channel).description, also: connection)
                 break

@@ -44,6 +44,8 @@ public final class PeerManager: Sendable {
     /// Persistent peers other than ourselves, by node id (first address wins).
     let persistent: [NodeID: PeerAddress]
     let state = Locked(State())
+    /// Messages, bytes and bans since start (for metrics).
+    public let traffic = P2PTraffic()
 
     /// `onMessage` receives every message on a known channel except `.pex`.
     public init(nodeKey: Ed25519PrivateKey, config: PeerManagerConfig, logger: Logger = Logger(label: "ath.p2p"),
@@ -153,7 +155,9 @@ public final class PeerManager: Sendable {
         let targets = state.withLock { s in
             s.peers.values.compactMap { $0.connection.remoteNodeID != except && s.isLive($0) ? $0.connection : nil }
         }
-        for connection in targets { try? connection.send(channel: channel.rawValue, message: message) }
+        var copies = 0
+        for connection in targets where (try? connection.send(channel: channel.rawValue, message: message)) != nil { copies += 1 }
+        traffic.noteSent(channel: channel.rawValue, bytes: message.count, copies: copies)
     }
 
     /// Sends to one peer; false when it is not connected or the send was refused.
@@ -162,6 +166,7 @@ public final class PeerManager: Sendable {
         guard fits(message), let connection = state.withLock({ $0.livePeer(id)?.connection }) else { return false }
         do {
             try connection.send(channel: channel.rawValue, message: message)
+            traffic.noteSent(channel: channel.rawValue, bytes: message.count, copies: 1)
             return true
         } catch {
             return false
@@ -192,6 +197,7 @@ public final class PeerManager: Sendable {
     /// misbehaviour, which may already have been replaced).
     func ban(_ id: NodeID, reason: String, also connection: PeerConnection?) {
         guard id != nodeID else { return }
+        traffic.noteBan()
         let now = ContinuousClock.now
         let toClose: [PeerConnection] = state.withLock { s in
             s.bans.ban(id, until: now + config.banDuration, now: now)

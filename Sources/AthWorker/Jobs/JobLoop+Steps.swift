@@ -87,8 +87,9 @@ extension JobLoop {
             logger.info("recomputing committed job to serve its result", metadata: meta)
             return .compute(spec, committedRoot: onChain.resultRoot)
         default:
-            logger.info("job is not for this worker now", metadata: meta.merging(["state": "\(onChain.state)",
-                                                                                  "operator": "\(onChain.operator)"]) { $1 })
+            // Past jobs the first scan found are mostly settled: say so quietly.
+            logger.log(level: job.past ? .debug : .info, "job is not for this worker now",
+                       metadata: meta.merging(["state": "\(onChain.state)", "operator": "\(onChain.operator)"]) { $1 })
             return nil
         }
     }

@@ -46,6 +46,8 @@ final class JobLoop: @unchecked Sendable {
     private var queue: [PendingJob] = []
     private var finishedJobs = RecentJobs(capacity: rememberedJobs)
     private var nodeFailing = false
+    /// Jobs the first scan found, while it runs (nil once it is done).
+    private var catchUp: Int? = 0
 
     init(client: ChainClient, sender: TransactionSender, backend: any ComputeBackend, store: ResultStore,
          pollInterval: Duration, fault: WorkerFault?, logger: Logger, onCommitted: @escaping @Sendable (UInt64) -> Void) {
@@ -119,6 +121,12 @@ final class JobLoop: @unchecked Sendable {
                 from = to + 1
                 nextBlock = from
             }
+            if let found = catchUp, !isStopping {
+                // One line for the past instead of one per job.
+                logger.info("caught up with the chain", metadata: [
+                    "head": "\(head)", "past_jobs": "\(found)"])
+                catchUp = nil
+            }
             if nodeFailing {
                 nodeFailing = false
                 logger.info("the node answers again", metadata: ["node": "\(client.url)"])
@@ -152,7 +160,12 @@ final class JobLoop: @unchecked Sendable {
                 continue
             }
             job.spec = specs[job.id]?.first { $0.transaction == job.transaction }?.spec
-            logger.info("new job", metadata: ["job": "\(job.id)", "block": "\(job.block)", "tx": "\(job.transaction)"])
+            if catchUp != nil {
+                job.past = true
+                catchUp! += 1
+            }
+            logger.log(level: job.past ? .debug : .info, "new job",
+                       metadata: ["job": "\(job.id)", "block": "\(job.block)", "tx": "\(job.transaction)"])
             queue.append(job)
         }
     }

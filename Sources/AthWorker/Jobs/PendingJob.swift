@@ -13,6 +13,8 @@ struct PendingJob {
     let block: UInt64
     let transaction: Hash32
     var stage = Stage.examine
+    /// Found by the first scan of past blocks at start (logged quietly).
+    var past = false
     /// Passing failures so far.
     var failures = 0
 
