@@ -126,7 +126,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "AthClientTests", dependencies: ["AthPrimitives", "AthClient"]),
         .testTarget(name: "AthWorkerTests", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes", "AthWorker", "AthClient"]),
-        .testTarget(name: "AthCheckerTests", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes", "AthChecker", "AthClient"]),
+        .testTarget(name: "AthCheckerTests", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes", "AthChecker", "AthClient", "AthRPC"]),
         .testTarget(name: "AthOracleTests", dependencies: ["AthPrimitives", "AthCrypto", "AthTypes", "AthOracle"]),
         .testTarget(name: "AthConsensusTests", dependencies: ["AthPrimitives", "AthCrypto", "AthConsensus", "AthTestSupport"]),
         .testTarget(name: "AthP2PTests", dependencies: ["AthPrimitives", "AthCrypto", "AthP2P", "AthTestSupport",

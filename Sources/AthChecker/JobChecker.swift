@@ -1,5 +1,6 @@
 import Logging
 import AthPrimitives
+import AthRPC
 import AthCrypto
 import AthTypes
 import AthClient

@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import AthPrimitives
+import AthRPC
 
 /// Why a result could not be fetched from a worker: one sentence.
 public struct ResultFetchError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -11,7 +11,8 @@ struct EscrowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "escrow",
         abstract: "Create, accept, show and reclaim compute jobs (Escrow at 0x…1003).",
-        subcommands: [Create.self, Accept.self, Commit.self, Show.self, Reclaim.self, Appeal.self, Withdraw.self, MinPrice.self])
+        subcommands: [Create.self, Accept.self, Commit.self, Show.self, Result.self, Reclaim.self, Appeal.self, Withdraw.self,
+                      MinPrice.self])
 
     static let jobStates = ["unknown", "open", "accepted", "committed", "settled", "reclaimed"]
     static let verdicts = ["-", "valid", "invalid", "unavailable"]
@@ -238,6 +239,102 @@ struct EscrowCommand: ParsableCommand {
         }
     }
 
+    struct Result: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Fetch a gemm-i8 job's result C from its operator and check it against the committed root.",
+            discussion: """
+                The operator's endpoint comes from Staking, the dimensions from the job's spec on chain. The rows' \
+                Merkle root must equal the root the operator committed, or nothing is written and the command \
+                exits 1. -o FILE writes C as m·n int32 little-endian (row-major).
+                """)
+        @OptionGroup var node: NodeOptions
+        @Argument(help: "The job id.") var job: String
+        @Option(name: .shortAndLong, help: "Write C here (int32 little-endian, row-major).") var output: String?
+        @Option(help: "Seconds to wait for the operator.") var timeout: Int = 60
+
+        func run() throws {
+            try reporting {
+                let id = try parseID(job, what: "job id")
+                guard (1...3600).contains(timeout) else { throw CLIError("--timeout must lie in 1...3600 seconds") }
+                let client = try node.client()
+                let j = try ProtocolRPC.view(client, .escrow, EscrowABI.job, [.uint(id)])[0].items
+                guard !j[9].uintValue.isZero else { throw CLIError("job \(id) does not exist") }
+                guard let root = Hash32(j[6].bytesValue), root != .zero else {
+                    throw CLIError("job \(id) has no committed result yet (state \(EscrowCommand.name(j[9].uintValue, EscrowCommand.jobStates)))")
+                }
+                let stateName = EscrowCommand.name(j[9].uintValue, EscrowCommand.jobStates)
+                let verdict = EscrowCommand.name(j[7].uintValue, EscrowCommand.verdicts)
+                if stateName == "settled" && verdict != "valid" {
+                    throw CLIError("job \(id) was settled \(verdict): the checkers found its committed result wrong or unavailable; nothing written")
+                }
+                let op = j[1].addressValue
+                let endpointText = try ProtocolRPC.view(client, .staking, StakingABI.operators, [.address(op)])[0].items[3].stringValue
+                let spec = try Self.spec(of: id, createdAt: j[5].uintValue, url: node.url)
+                let endpoint: HTTPEndpoint
+                do { endpoint = try HTTPEndpoint(endpointText) } catch {
+                    throw CLIError("operator \(op.checksummed) registered an endpoint that is not an http URL: \(endpointText.prefix(128))")
+                }
+                let expected = spec.m * spec.n * 4
+                let response: HTTPGetResponse
+                do {
+                    response = try HTTPGetClient().getSync(endpoint, path: "/jobs/\(id)/result", connectTimeout: .seconds(5),
+                                                           timeout: .seconds(Int64(timeout)), maxBodyBytes: expected)
+                } catch {
+                    throw CLIError("cannot fetch job \(id)'s result from \(endpointText): \(error)")
+                }
+                guard response.status == 200 else {
+                    throw CLIError("\(endpointText) answered HTTP \(response.status) for job \(id)'s result")
+                }
+                guard response.body.count == expected else {
+                    throw CLIError("\(endpointText) sent \(response.body.count) bytes for a \(spec.m)×\(spec.n) result, expected \(expected)")
+                }
+                var c = [Int32](repeating: 0, count: spec.m * spec.n)
+                c.withUnsafeMutableBytes { dst in response.body.withUnsafeBytes { dst.copyMemory(from: $0) } }
+                for i in c.indices { c[i] = Int32(littleEndian: c[i]) }
+                let got = RowMerkleTree(rowsOf: c, n: spec.n).root
+                guard got == root else {
+                    throw CLIError("the result \(endpointText) served does not match the committed root: its rows hash to \(got), the operator committed \(root)")
+                }
+                if let output {
+                    guard FileManager.default.createFile(atPath: output, contents: Data(response.body)) else {
+                        throw CLIError("cannot write \(output)")
+                    }
+                }
+                if node.json {
+                    JSON.object([("job", .number(id.description)), ("endpoint", .string(endpointText)),
+                                 ("rows", .number(String(spec.m))), ("cols", .number(String(spec.n))),
+                                 ("resultRoot", .string(Hex.encode(root.bytes))), ("matchesRoot", .bool(true)),
+                                 ("verdict", stateName == "settled" ? .string(verdict) : .null),
+                                 ("file", output.map { .string($0) } ?? .null)]).printPretty()
+                    return
+                }
+                NodeFormat.printRows([("job", id.description), ("from", endpointText), ("result", "\(spec.m)×\(spec.n) int32"),
+                                      ("root", "\(Hex.encode(root.bytes)) (matches the committed root)"),
+                                      ("verdict", stateName == "settled" ? verdict : "- (not settled yet: the checkers have not ruled on it)"),
+                                      ("written to", output ?? "- (give -o FILE to keep it)")])
+            }
+        }
+
+        /// The gemm-i8 spec published with job `id` in its creating block.
+        static func spec(of id: UInt256, createdAt block: UInt256, url: String) throws -> GemmSpec {
+            guard let n = block.uint64IfFits else { throw CLIError("job \(id) has no creation block") }
+            let chain: ChainClient
+            do { chain = try ChainClient(url: url, timeout: .seconds(30)) } catch { throw CLIError("\(error)") }
+            let logs: [ChainLog]
+            do {
+                logs = try chain.logs(address: ProtocolContract.escrow.address,
+                                      topics: [JobEvents.jobSpecPublished.topic0, Hash32(id.bigEndianBytes)], from: n, to: n)
+            } catch {
+                throw CLIError("cannot read job \(id)'s spec: \(error)")
+            }
+            guard let log = logs.first, let values = try? JobEvents.jobSpecPublished.decode(topics: log.topics, data: log.data),
+                  let bytes = values.first(where: { $0.0 == "spec" })?.1.bytesValue else {
+                throw CLIError("job \(id) published no spec on chain: its result's size is unknown here")
+            }
+            do { return try GemmSpec(decoding: bytes) } catch { throw CLIError("job \(id)'s spec does not decode: \(error)") }
+        }
+    }
+
     /// The name of a state or verdict number; `state N` for one the CLI does not know.
     static func name(_ v: UInt256, _ names: [String]) -> String {
         v.intIfFits.flatMap { names.indices.contains($0) ? names[$0] : nil } ?? "\(v)"
@@ -385,29 +482,58 @@ struct LeaseCommand: ParsableCommand {
         func run() throws {
             try reporting {
                 let id = try parseID(lease, what: "lease id")
-                let l = try ProtocolRPC.view(try node.client(), .escrow, EscrowABI.lease, [.uint(id)])[0].items
+                let client = try node.client()
+                let l = try ProtocolRPC.view(client, .escrow, EscrowABI.lease, [.uint(id)])[0].items
                 guard !l[9].uintValue.isZero else { throw CLIError("lease \(id) does not exist") }
                 let state = EscrowCommand.name(l[9].uintValue, LeaseCommand.states)
                 let closed = l[8].uintValue
+                // What is rented and where to reach it: the operator's registration.
+                let o = try ProtocolRPC.view(client, .staking, StakingABI.operators, [.address(l[1].addressValue)])[0].items
+                let gpus = "\(o[1].uintValue) × \(o[0].stringValue) (\(o[2].uintValue) GiB)"
+                let epoch = try ProtocolRPC.view(client, .params, ParamsABI.get, [.string("epochLength")])[0].uintValue
+                let perEpoch = l[2].uintValue &* epoch
+                let closeRefund = closed.isZero ? nil : try Self.closeRefund(id, at: closed, url: node.url)
                 if node.json {
                     JSON.object([
                         ("lease", .number(id.description)), ("state", .string(state)),
                         ("customer", .string(l[0].addressValue.checksummed)), ("operator", .string(l[1].addressValue.checksummed)),
-                        ("pricePerBlock", .string(l[2].uintValue.description)), ("deposit", .string(l[3].uintValue.description)),
+                        ("gpus", .string(gpus)), ("endpoint", .string(o[3].stringValue)),
+                        ("pricePerBlock", .string(l[2].uintValue.description)), ("pricePerEpoch", .string(perEpoch.description)),
+                        ("deposit", .string(l[3].uintValue.description)),
                         ("startBlock", .number(l[4].uintValue.description)), ("paidUntil", .number(l[5].uintValue.description)),
                         ("totalPaid", .string(l[6].uintValue.description)), ("refunded", .string(l[7].uintValue.description)),
                         ("closedBlock", closed.isZero ? .null : .number(closed.description)),
+                        ("refundAtClose", closeRefund.map { .string($0.description) } ?? .null),
                     ]).printPretty()
                     return
                 }
-                NodeFormat.printRows([
+                var rows: [(String, String)] = [
                     ("lease", id.description), ("state", state), ("customer", l[0].addressValue.checksummed),
-                    ("operator", l[1].addressValue.checksummed), ("price per block", NodeFormat.amount(l[2].uintValue)),
+                    ("operator", l[1].addressValue.checksummed), ("rents", gpus), ("endpoint", o[3].stringValue),
+                    ("price per block", "\(NodeFormat.amount(l[2].uintValue)) (\(NodeFormat.amount(perEpoch)) per \(epoch)-block epoch)"),
                     ("deposit left", NodeFormat.amount(l[3].uintValue)), ("started", "block \(l[4].uintValue)"),
                     ("paid until", "block \(l[5].uintValue)"), ("total paid", NodeFormat.amount(l[6].uintValue)),
-                    ("refunded", NodeFormat.amount(l[7].uintValue)), ("closed", closed.isZero ? "-" : "block \(closed)"),
-                ])
+                    ("SLA refunds", NodeFormat.amount(l[7].uintValue)), ("closed", closed.isZero ? "-" : "block \(closed)"),
+                ]
+                if let closeRefund { rows.append(("returned at close", NodeFormat.amount(closeRefund))) }
+                NodeFormat.printRows(rows)
             }
+        }
+
+        /// The deposit returned when the lease closed (its LeaseClosed event).
+        static func closeRefund(_ id: UInt256, at block: UInt256, url: String) throws -> UInt256? {
+            guard let n = block.uint64IfFits else { return nil }
+            let topic = Hash32(Keccak256.hash(Array("LeaseClosed(uint256,address,uint256)".utf8)).bytes)!
+            let chain: ChainClient
+            do { chain = try ChainClient(url: url, timeout: .seconds(30)) } catch { throw CLIError("\(error)") }
+            let logs: [ChainLog]
+            do {
+                logs = try chain.logs(address: ProtocolContract.escrow.address, topics: [topic, Hash32(id.bigEndianBytes)], from: n, to: n)
+            } catch {
+                throw CLIError("cannot read lease \(id)'s closing: \(error)")
+            }
+            guard let log = logs.first, log.data.count >= 32 else { return nil }
+            return UInt256(bigEndianBytes: log.data.prefix(32))
         }
     }
 }
@@ -459,6 +585,12 @@ struct JobFollower {
                     print("[\(elapsed)] block \(head): settled by the oracle report: \(verdict)"
                           + (verdict == "valid" ? ", \(NodeFormat.decimal(j["workUnits"])) work units credited to the operator" : ""))
                     try printSettlement()
+                    if verdict == "valid" {
+                        let endpoint = (try? ProtocolRPC.view(client, .staking, StakingABI.operators,
+                                                              [.address(try parseAddress(j["operator"]?.stringValue ?? ""))]))?
+                            .first?.items[3].stringValue ?? "the operator's endpoint"
+                        print("result: served at \(endpoint)/jobs/\(job)/result; fetch and check it with `ath escrow result \(job) -o FILE`")
+                    }
                     return
                 case "reclaimed":
                     print("[\(elapsed)] block \(head): reclaimed by the customer")

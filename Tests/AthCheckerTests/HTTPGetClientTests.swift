@@ -1,5 +1,6 @@
 import Testing
 import AthPrimitives
+import AthRPC
 import AthChecker
 
 struct HTTPGetClientTests {

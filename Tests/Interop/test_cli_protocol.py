@@ -223,11 +223,17 @@ def test_lease_open_topup_close(cli, by, accounts, w3):
     assert re.search(rf"lease {lease} topped up by {customer.address} with 0\.5 ATH: deposit now [0-9.]+ ATH", out), out
     shown = ok_json(cli("lease", "show", lease, "--json"))
     assert shown["state"] == "active" and shown["customer"] == customer.address and shown["closedBlock"] is None
-    assert shown["pricePerBlock"] == str(ATH // 100)
+    assert shown["pricePerBlock"] == str(ATH // 100) and shown["pricePerEpoch"] == str(20 * ATH // 100)
+    # What the customer rents and where to reach it.
+    assert shown["endpoint"] == contract(w3, "Staking").functions.operators(operator.address).call()[3]
+    assert shown["gpus"].startswith("1 × ") and shown["refundAtClose"] is None
     fails(by(5, "lease", "close", lease), "Escrow: only the lease's customer or operator may close it")
     out = ok(by(9, "lease", "close", lease))
-    assert re.search(rf"lease {lease} closed by {customer.address}: [0-9.]+ ATH of deposit refunded", out), out
-    assert rows(ok(cli("lease", "show", lease)))["state"] == "closed"
+    m = re.search(rf"lease {lease} closed by {customer.address}: ([0-9.]+) ATH of deposit refunded", out)
+    assert m, out
+    closed = rows(ok(cli("lease", "show", lease)))
+    assert closed["state"] == "closed" and closed["returned at close"].startswith(f"{m.group(1)} ATH"), closed
+    assert ok_json(cli("lease", "show", lease, "--json"))["refundAtClose"] != "0"
     fails(by(9, "lease", "topup", lease, "--amount", "1ath"), "Escrow: lease is closed")
     fails(cli("lease", "show", "12345"), "lease 12345 does not exist")
 

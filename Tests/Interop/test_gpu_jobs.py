@@ -5,6 +5,7 @@ web3.py, and the node's oracle module sending the quorum reports."""
 import os
 import secrets
 import socket
+import json
 import subprocess
 import time
 
@@ -193,7 +194,7 @@ def test_a_job_goes_from_payment_to_verified_settlement(bins, chain, w3, keys, l
             c.stop()
 
 
-def test_a_cheating_worker_is_caught_refunded_and_slashed_and_a_dissenter_loses_its_reward(bins, chain, w3, keys, logs):
+def test_a_cheating_worker_is_caught_refunded_and_slashed_and_a_dissenter_loses_its_reward(ath_bin, bins, chain, w3, keys, logs):
     checkers = [start_checker(bins, chain, logs, 2), start_checker(bins, chain, logs, 3),
                 start_checker(bins, chain, logs, 4, fault="dissent")]
     operator, worker = start_worker(bins, chain, w3, keys, logs, "cheater", fault="corrupt-result")
@@ -224,6 +225,9 @@ def test_a_cheating_worker_is_caught_refunded_and_slashed_and_a_dissenter_loses_
         rewarded = staking.events.CheckersRewarded().get_logs(from_block=report["blockNumber"], to_block=report["blockNumber"])
         assert {c.lower() for c in rewarded[0]["args"]["checkers"]} == signers
         assert keys[4].address.lower() not in signers
+        # The customer cannot take the wrong result for a checked one.
+        r = subprocess.run([ath_bin, "escrow", "result", str(job_id), "--rpc", chain.url], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 1 and "was settled invalid" in r.stderr, r
     finally:
         worker.stop()
         for c in checkers:
@@ -484,6 +488,14 @@ def test_athd_dev_settles_a_job_created_with_the_cli(athd_bin, ath_bin, tmp_path
         for step in ("job 1 created", "accepted by operator", "result committed", "attests: valid",
                      "settled by the oracle report: valid", "16 work units", "operator payout", "protocol fee"):
             assert step in out, out
+        assert "result: served at http://127.0.0.1:8611/jobs/1/result; fetch and check it with `ath escrow result 1 -o FILE`" in out
+        c_file = tmp_path / "c.bin"
+        got = subprocess.run([ath_bin, "escrow", "result", "1", "-o", str(c_file), "--rpc", node.url, "--json"],
+                             capture_output=True, text=True, timeout=120)
+        assert got.returncode == 0, got.stderr
+        shown = json.loads(got.stdout)
+        assert shown["matchesRoot"] is True and shown["verdict"] == "valid" and (shown["rows"], shown["cols"]) == (256, 256)
+        assert c_file.stat().st_size == 256 * 256 * 4
         assert job(w3, 1)[9] == SETTLED and job(w3, 1)[7] == VALID
         assert contract(w3, "Staking").functions.operators(operator).call()[4] == stake, "the operator was slashed"
         # The oracle module's metrics saw the attestations and the report.
