@@ -1,11 +1,14 @@
 import AthPrimitives
 import AthCrypto
 import AthTypes
+import AthRPC
 
 /// How a `CheckerService` runs. Defaults suit a local devnet.
 public struct CheckerConfig: Sendable {
     /// The node's JSON-RPC endpoint (`http://host:port`).
     public var nodeURL: String
+    /// Where the checker counts its verdicts and times (none: not counted).
+    public var metrics: MetricsRegistry?
     /// The checker's key: its address seeds Freivalds' vectors and signs attestations.
     public var key: Secp256k1PrivateKey
     /// How often the node is asked for new blocks and `ResultCommitted` logs.

@@ -172,6 +172,10 @@ final class JobChecker: @unchecked Sendable {
         meta["rounds"] = "\(rounds)"
         meta["verdict"] = "\(judgement.verdict)"
         meta["work_units"] = "\(judgement.workUnits)"
+        config.metrics?.counter("ath_checker_verdicts_total", help: "Job verdicts this checker signed, by verdict",
+                                labels: [("verdict", "\(judgement.verdict)")]).increment()
+        config.metrics?.histogram("ath_checker_freivalds_seconds", help: "Seconds to check a result (root and Freivalds' rounds)")
+            .observe(Double((clock.now - start).milliseconds) / 1000)
         logger.info("job checked: \(judgement.reason)", metadata: meta)
 
         let attestation = JobAttestation(jobID: r.jobID, resultRoot: job.resultRoot, verdict: judgement.verdict,
@@ -197,7 +201,11 @@ final class JobChecker: @unchecked Sendable {
                              meta: inout Logger.Metadata) -> Fetch {
         let clock = ContinuousClock()
         let start = clock.now
-        defer { meta["fetch_ms"] = "\((clock.now - start).milliseconds)" }
+        defer {
+            meta["fetch_ms"] = "\((clock.now - start).milliseconds)"
+            config.metrics?.histogram("ath_checker_fetch_seconds", help: "Seconds to fetch a result from its operator")
+                .observe(Double((clock.now - start).milliseconds) / 1000)
+        }
         let window = config.fetchWindow(resultBytes: spec.m * spec.n * 4)   // GemmSpec bounds each dimension to 16,384
         meta["fetch_window_ms"] = "\(window.milliseconds)"
         do {

@@ -1,5 +1,6 @@
 import AthCrypto
 import AthPrimitives
+import AthRPC
 import Foundation
 
 /// What the service executables (`ath-worker`, `ath-checker`) share on
@@ -53,6 +54,30 @@ public enum ServiceProcess {
         guard (0...9_999).contains(i) else { throw ChainClientError("--dev-account must lie in 0...9999") }
         return DevAccounts.key(i)
     }
+
+    /// Serves `GET /metrics` of a new registry on 127.0.0.1:`port` (0 picks
+    /// a free port); the registry, and the port bound.
+    public static func serveMetrics(port: Int) throws(ChainClientError) -> (MetricsRegistry, Int) {
+        guard (0...65535).contains(port) else { throw ChainClientError("--metrics-port must lie in 0...65535") }
+        let registry = MetricsRegistry()
+        let server = MetricsServer(host: "127.0.0.1", port: port, registry: registry)
+        let done = DispatchSemaphore(value: 0)
+        let failure = Locked<String?>(nil)
+        Task {
+            do { try await server.start() } catch { failure.withLock { $0 = "\(error)" } }
+            done.signal()
+        }
+        done.wait()
+        if let why = failure.withLock({ $0 }) {
+            throw ChainClientError("cannot serve metrics on 127.0.0.1:\(port): \(why); choose another with --metrics-port")
+        }
+        Self.keep(server)
+        return (registry, server.port ?? port)
+    }
+
+    /// Keeps `server` for the life of the process.
+    private static let kept = Locked<[MetricsServer]>([])
+    private static func keep(_ server: MetricsServer) { kept.withLock { $0.append(server) } }
 
     /// Blocks until SIGINT or SIGTERM.
     public static func waitForTermination() {

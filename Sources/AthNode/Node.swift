@@ -54,6 +54,8 @@ public final class Node: @unchecked Sendable {
     private let stakingAccount = Mutex<Address?>(nil)
     private let lastEpoch = Mutex<UInt64?>(nil)
     let metrics = MetricsRegistry()
+    /// The registry behind `/metrics` (services embedded in `athd dev` count into it).
+    public var metricsRegistry: MetricsRegistry { metrics }
     let hub = SubscriptionHub()
     private(set) var api: EthAPI!
     private var server: RPCServer?

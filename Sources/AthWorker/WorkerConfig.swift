@@ -1,11 +1,14 @@
 import AthCrypto
 import AthPrimitives
+import AthRPC
 
 /// Everything a `WorkerService` needs to run: the node it follows, the
 /// operator key it signs with, where it serves results, and its limits.
 public struct WorkerConfig: Sendable {
     /// The node's JSON-RPC URL.
     public var nodeURL: String
+    /// Where the worker counts its jobs and compute rate (none: not counted).
+    public var metrics: MetricsRegistry?
     /// The operator's key: it accepts jobs and commits results.
     public var key: Secp256k1PrivateKey
     /// Address and port of the result endpoint; port 0 lets the system choose.

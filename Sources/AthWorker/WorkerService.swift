@@ -113,6 +113,7 @@ public final class WorkerService: Sendable {
             server.stopServingResults()
             logger.warning("fault stop-serving: refusing result requests from now on", metadata: ["job": "\(id)"])
         }
+        loop.metrics = config.metrics
         let stoppedMeanwhile = state.withLock { s in
             s.loop = loop
             return s.stopped

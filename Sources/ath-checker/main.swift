@@ -36,12 +36,21 @@ struct AthCheckerCommand: ParsableCommand {
     var operators: [String] = []
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
     @Option(help: "Log format: text or json (as athd's).") var logFormat = "text"
+    @Option(help: "Serve Prometheus metrics on 127.0.0.1:PORT (0 picks a free one); none unless given.") var metricsPort: Int?
     @Option(help: .hidden) var fault: String?
 
     func run() throws {
         let made: (config: CheckerConfig, level: Logger.Level)
         do { made = try makeConfig() } catch { Self.fail("\(error)") }
-        let (config, level) = made
+        var (config, level) = made
+        var metricsLine = ""
+        if let metricsPort {
+            do {
+                let (registry, port) = try ServiceProcess.serveMetrics(port: metricsPort)
+                config.metrics = registry
+                metricsLine = "  metrics:  http://127.0.0.1:\(port)/metrics\n"
+            } catch { Self.fail("\(error)") }
+        }
         // The same log lines as athd's (text or JSON, --log-format).
         NodeLogHandler.bootstrap(format: LogFormat(rawValue: logFormat) ?? .text, level: level)
         let logger = Logger(label: "ath-checker")
@@ -61,6 +70,7 @@ struct AthCheckerCommand: ParsableCommand {
         banner += "  node:     \(config.nodeURL) (chain id \(chainID))\n"
         banner += "  fetch:    \(fetchTimeout) s + 1 s per \(minFetchRate) MiB of result; probes every \(probeInterval) s\n"
         if let fault = config.fault { banner += "  fault:    \(fault.rawValue) (test only)\n" }
+        banner += metricsLine
         // Unbuffered, so the banner shows before the log even when stdout is a file.
         FileHandle.standardOutput.write(Data(banner.utf8))
         if !active {

@@ -36,16 +36,26 @@ struct AthWorkerCommand: ParsableCommand {
     var minPricePerUnit: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
     @Option(help: "Log format: text or json (as athd's).") var logFormat = "text"
+    @Option(help: "Serve Prometheus metrics on 127.0.0.1:PORT (0 picks a free one); none unless given.") var metricsPort: Int?
     @Option(help: .hidden) var fault: String?
 
     func run() throws {
-        let config: WorkerConfig
+        var config: WorkerConfig
         do { config = try makeConfig() } catch { fail(error.description) }
+        var metricsLine: String?
+        if let metricsPort {
+            do {
+                let (registry, port) = try ServiceProcess.serveMetrics(port: metricsPort)
+                config.metrics = registry
+                metricsLine = "  metrics:   http://127.0.0.1:\(port)/metrics"
+            } catch { fail(error.description) }
+        }
         // The same log lines as athd's (text or JSON, --log-format).
         NodeLogHandler.bootstrap(format: LogFormat(rawValue: logFormat) ?? .text, level: Logger.Level(rawValue: logLevel) ?? .info)
         let worker = WorkerService(config: config, logger: Logger(label: "ath-worker"))
         do { try worker.start() } catch { fail(error.description) }
         printBanner(worker)
+        if let metricsLine { FileHandle.standardOutput.write(Data((metricsLine + "\n").utf8)) }
         ServiceProcess.waitForTermination()
         FileHandle.standardError.write(Data("ath-worker: stopping\n".utf8))
         worker.stop()

@@ -380,14 +380,18 @@ extension Athd {
                         + "start it with the --worker-port it was made with, or a new --home")
                 }
                 let url = "http://127.0.0.1:\(node.rpcPort)"
-                let worker = WorkerService(config: WorkerConfig(key: DevAccounts.key(Self.operatorAccount), nodeURL: url, listenPort: port),
-                                           logger: Logger(label: "worker"))
+                // The embedded services count into the node's own /metrics.
+                var workerConfig = WorkerConfig(key: DevAccounts.key(Self.operatorAccount), nodeURL: url, listenPort: port)
+                workerConfig.metrics = node.metricsRegistry
+                let worker = WorkerService(config: workerConfig, logger: Logger(label: "worker"))
                 do { try worker.start() } catch { throw NodeError("embedded worker: \(error)") }
                 var stops: [@Sendable () -> Void] = [{ worker.stop() }]
                 for (i, account) in Self.checkerAccounts.enumerated() {
-                    let checker = CheckerService(config: CheckerConfig(key: DevAccounts.key(account), nodeURL: url,
-                                                                       operators: [DevAccounts.key(Self.operatorAccount).address]),
-                                                 logger: Logger(label: "checker-\(i + 1)"))
+                    var checkerConfig = CheckerConfig(key: DevAccounts.key(account), nodeURL: url,
+                                                      operators: [DevAccounts.key(Self.operatorAccount).address])
+                    checkerConfig.metrics = node.metricsRegistry  // the three count together
+
+                    let checker = CheckerService(config: checkerConfig, logger: Logger(label: "checker-\(i + 1)"))
                     do { try checker.start() } catch { throw NodeError("embedded checker \(i + 1): \(error)") }
                     stops.append({ checker.stop() })
                 }

@@ -195,7 +195,8 @@ def test_a_job_goes_from_payment_to_verified_settlement(bins, chain, w3, keys, l
 
 
 def test_a_cheating_worker_is_caught_refunded_and_slashed_and_a_dissenter_loses_its_reward(ath_bin, bins, chain, w3, keys, logs):
-    checkers = [start_checker(bins, chain, logs, 2), start_checker(bins, chain, logs, 3),
+    metrics_port = free_port()
+    checkers = [start_checker(bins, chain, logs, 2, extra=["--metrics-port", str(metrics_port)]), start_checker(bins, chain, logs, 3),
                 start_checker(bins, chain, logs, 4, fault="dissent")]
     operator, worker = start_worker(bins, chain, w3, keys, logs, "cheater", fault="corrupt-result")
     try:
@@ -225,6 +226,11 @@ def test_a_cheating_worker_is_caught_refunded_and_slashed_and_a_dissenter_loses_
         rewarded = staking.events.CheckersRewarded().get_logs(from_block=report["blockNumber"], to_block=report["blockNumber"])
         assert {c.lower() for c in rewarded[0]["args"]["checkers"]} == signers
         assert keys[4].address.lower() not in signers
+        # A standalone checker serves its own metrics (--metrics-port).
+        import urllib.request
+        text = urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10).read().decode()
+        assert 'ath_checker_verdicts_total{verdict="invalid"} 1' in text, text
+        assert "# HELP ath_checker_fetch_seconds " in text
         # The customer cannot take the wrong result for a checked one.
         r = subprocess.run([ath_bin, "escrow", "result", str(job_id), "--rpc", chain.url], capture_output=True, text=True, timeout=60)
         assert r.returncode == 1 and "was settled invalid" in r.stderr, r
@@ -507,6 +513,11 @@ def test_athd_dev_settles_a_job_created_with_the_cli(athd_bin, ath_bin, tmp_path
         sent = re.search(r"^ath_oracle_reports_sent_total (\S+)$", text, re.M)
         assert sent and float(sent.group(1)) >= 1
         assert "# HELP ath_oracle_pooled_subjects " in text
+        # The embedded worker and checkers count into the node's metrics too.
+        for name in ('ath_worker_jobs_total{state="committed"}', 'ath_worker_gflops', 'ath_checker_verdicts_total{verdict="valid"}',
+                     "ath_checker_fetch_seconds_count", "ath_checker_freivalds_seconds_count"):
+            m = re.search("^" + re.escape(name) + r" (\S+)$", text, re.M)
+            assert m and float(m.group(1)) > 0, name
     finally:
         assert node.stop() == 0, node.read_log()[-3000:]
     # Reopened with another worker port, the chain would send checkers to the wrong one: refused.

@@ -77,6 +77,8 @@ extension JobLoop {
             let receipt = try chain { () throws(ChainClientError) in
                 try sender.transact(.escrow, EscrowABI.acceptJob, [.uint(UInt256(job.id))])
             }
+            metrics?.counter("ath_worker_jobs_total", help: "Jobs the worker saw, by what became of them",
+                             labels: [("state", "accepted")]).increment()
             logger.info("accepted job", metadata: meta.merging(["tx": "\(receipt.transactionHash)",
                                                                 "block": "\(receipt.blockNumber)"]) { $1 })
             return .compute(spec, committedRoot: nil)
@@ -102,6 +104,10 @@ extension JobLoop {
         }
         let seconds = max(timed.product.seconds, 1e-9)
         let gflops = 2 * Double(spec.m) * Double(spec.n) * Double(spec.k) / seconds / 1e9
+        metrics?.counter("ath_worker_jobs_total", help: "Jobs the worker saw, by what became of them",
+                         labels: [("state", "computed")]).increment()
+        metrics?.gauge("ath_worker_gflops", help: "GFLOP/s of the last computed job").set(gflops)
+        metrics?.histogram("ath_worker_compute_seconds", help: "Seconds to compute C of a job").observe(seconds)
         logger.info("computed job", metadata: [
             "job": "\(id)", "m": "\(spec.m)", "n": "\(spec.n)", "k": "\(spec.k)", "backend": "\(backend.name)",
             "ms": "\(Self.oneDecimal(seconds * 1000))", "gflops": "\(Self.oneDecimal(gflops))",
@@ -143,6 +149,8 @@ extension JobLoop {
         let receipt = try chain { () throws(ChainClientError) in
             try sender.transact(.escrow, EscrowABI.commitResult, [.uint(UInt256(id)), .fixedBytes(result.root.bytes)])
         }
+        metrics?.counter("ath_worker_jobs_total", help: "Jobs the worker saw, by what became of them",
+                         labels: [("state", "committed")]).increment()
         logger.info("committed result", metadata: ["job": "\(id)", "root": "\(result.root)",
                                                    "tx": "\(receipt.transactionHash)", "block": "\(receipt.blockNumber)"])
         onCommitted(id)

@@ -1,5 +1,6 @@
 import AthClient
 import AthPrimitives
+import AthRPC
 import AthTypes
 import Foundation
 import Logging
@@ -21,6 +22,8 @@ final class JobLoop: @unchecked Sendable {
     let store: ResultStore
     let pollInterval: Duration
     let fault: WorkerFault?
+    /// Where jobs and compute rates are counted (set before `start`).
+    var metrics: MetricsRegistry?
     let logger: Logger
     let operatorAddress: Address
     /// Called after each successful commit, with the job id.
@@ -164,6 +167,9 @@ final class JobLoop: @unchecked Sendable {
                 job.past = true
                 catchUp! += 1
             }
+            metrics?.counter("ath_worker_jobs_total", help: "Jobs the worker saw, by what became of them",
+                             labels: [("state", "seen")]).increment()
+            metrics?.gauge("ath_worker_queued_jobs", help: "Jobs waiting in the worker's queue").set(Double(queue.count + 1))
             logger.log(level: job.past ? .debug : .info, "new job",
                        metadata: ["job": "\(job.id)", "block": "\(job.block)", "tx": "\(job.transaction)"])
             queue.append(job)
