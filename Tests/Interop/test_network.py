@@ -158,3 +158,14 @@ def test_transfers_gossip_to_every_node(make_net, ath_bin):
     assert value("ath_blocksync_syncing") == 0
     for name in ("ath_consensus_height", "ath_consensus_rounds", "ath_p2p_peers", "ath_p2p_bans_total"):
         assert f"# HELP {name} " in text and f"# TYPE {name} " in text, name
+
+
+def test_a_validator_alone_says_it_has_no_peers(make_net):
+    """With its only peer gone, a validator cannot decide and says why every few seconds."""
+    net = make_net(validators=2, block_ms=200).start()
+    net.wait_all(3, timeout=30)
+    assert net[1].stop() == 0
+    deadline = time.time() + 20
+    while "no peers: this node reaches no other node" not in net[0].log():
+        assert time.time() < deadline, net[0].log()[-3000:]
+        time.sleep(0.5)
