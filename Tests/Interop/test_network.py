@@ -148,7 +148,8 @@ def test_transfers_gossip_to_every_node(make_net, ath_bin):
         m = re.search(r"^" + pattern + r" (\S+)$", text, re.M)
         assert m, f"{pattern} missing from the metrics"
         return float(m.group(1))
-    assert value("ath_consensus_height") >= s["height"]
+    # The gauges are refreshed every 250 ms: a block or two behind the status read before them.
+    assert value("ath_consensus_height") >= s["height"] - 3
     assert value(r'ath_consensus_votes_received_total\{type="prevote"\}') > 0
     assert value(r'ath_consensus_votes_received_total\{type="precommit"\}') > 0
     assert value(r'ath_p2p_peers\{direction="inbound"\}') + value(r'ath_p2p_peers\{direction="outbound"\}') == 3
