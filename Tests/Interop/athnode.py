@@ -135,3 +135,23 @@ def compile_vyper(source, directory):
                          capture_output=True, text=True, check=True)
     abi_line, bytecode = out.stdout.strip().splitlines()
     return json.loads(abi_line), bytecode
+
+
+# Transactions and raw calls against a node through web3.py (w3).
+
+def rpc(w3, method, *params):
+    """The node's whole JSON-RPC answer to `method(params)` (result or error)."""
+    return w3.provider.make_request(method, list(params))
+
+
+def send_signed(w3, acct, tx, poll=0.05):
+    """Signs `tx` with `acct`, sends it, and waits for its receipt."""
+    signed = acct.sign_transaction(tx)
+    h = w3.eth.send_raw_transaction(signed.raw_transaction)
+    return w3.eth.wait_for_transaction_receipt(h, timeout=30, poll_latency=poll)
+
+
+def dynamic_fees(w3):
+    """EIP-1559 fee fields that stay valid for a few blocks."""
+    base = w3.eth.get_block("latest")["baseFeePerGas"]
+    return {"maxFeePerGas": 4 * base + 2 * 10**9, "maxPriorityFeePerGas": 2 * 10**9, "chainId": CHAIN_ID}

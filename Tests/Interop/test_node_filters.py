@@ -5,7 +5,7 @@ import time
 import pytest
 from eth_account import Account
 
-from athnode import CHAIN_ID, compile_vyper, dev_keys
+from athnode import dynamic_fees as fees, rpc, send_signed as send, CHAIN_ID, compile_vyper, dev_keys
 
 SOURCE = """
 # pragma version 0.4.3
@@ -18,20 +18,6 @@ def store(v: uint256):
     log Stored(value=v)
 """
 
-
-def send(w3, acct, tx):
-    signed = acct.sign_transaction(tx)
-    h = w3.eth.send_raw_transaction(signed.raw_transaction)
-    return w3.eth.wait_for_transaction_receipt(h, timeout=30, poll_latency=0.05)
-
-
-def fees(w3):
-    base = w3.eth.get_block("latest")["baseFeePerGas"]
-    return {"maxFeePerGas": 4 * base + 2 * 10**9, "maxPriorityFeePerGas": 2 * 10**9, "chainId": CHAIN_ID}
-
-
-def rpc(w3, method, *params):
-    return w3.provider.make_request(method, list(params))
 
 
 def test_a_block_filter_delivers_each_new_block_once(w3):

@@ -11,7 +11,7 @@ from eth_account import Account
 from eth_hash.auto import keccak
 from web3 import Web3
 
-from athnode import CHAIN_ID, DevNode, compile_vyper, dev_keys
+from athnode import dynamic_fees as fees, rpc, send_signed as send, CHAIN_ID, DevNode, compile_vyper, dev_keys
 
 VYPER_SOURCE = """
 # pragma version 0.4.3
@@ -42,20 +42,6 @@ def hist(athd_bin, tmp_path_factory):
 def hw3(hist):
     return Web3(Web3.HTTPProvider(hist.url, request_kwargs={"timeout": 30}))
 
-
-def rpc(w3, method, *params):
-    return w3.provider.make_request(method, list(params))
-
-
-def send(w3, acct, tx):
-    signed = acct.sign_transaction(tx)
-    h = w3.eth.send_raw_transaction(signed.raw_transaction)
-    return w3.eth.wait_for_transaction_receipt(h, timeout=30, poll_latency=0.02)
-
-
-def fees(w3):
-    base = w3.eth.get_block("latest")["baseFeePerGas"]
-    return {"maxFeePerGas": 4 * base + 2 * 10**9, "maxPriorityFeePerGas": 2 * 10**9, "chainId": CHAIN_ID}
 
 
 def read_now(w3, contract, alice, carol):

@@ -12,7 +12,7 @@ import pytest
 from eth_account import Account
 from web3 import Web3
 
-from athnode import CHAIN_ID, compile_vyper
+from athnode import dynamic_fees as fees, rpc, send_signed as send, CHAIN_ID, compile_vyper
 from protocol import ADDRESS, ATH, VALID, contract, run_valid_job
 
 INNER = """
@@ -57,20 +57,6 @@ def relay(v: uint256, words: uint256):
     assert self.balance >= 0
 """
 
-
-def rpc(w3, method, *params):
-    return w3.provider.make_request(method, list(params))
-
-
-def send(w3, acct, tx):
-    signed = acct.sign_transaction(tx)
-    h = w3.eth.send_raw_transaction(signed.raw_transaction)
-    return w3.eth.wait_for_transaction_receipt(h, timeout=30, poll_latency=0.05)
-
-
-def fees(w3):
-    base = w3.eth.get_block("latest")["baseFeePerGas"]
-    return {"maxFeePerGas": 4 * base + 2 * 10**9, "maxPriorityFeePerGas": 2 * 10**9, "chainId": CHAIN_ID}
 
 
 @pytest.fixture(scope="module")
